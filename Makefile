@@ -1,0 +1,37 @@
+# kefu — the two commands: `make demo` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+KEFU   := $(VENV)/bin/kefu
+STAMP  := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test lint bench messages clean chromium
+
+$(STAMP): pyproject.toml
+	@BASE=$$(tools/find-python) || exit 1; \
+	  test -x $(PY) || "$$BASE" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(KEFU) demo
+
+chromium:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+test: $(STAMP) chromium lint
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+messages: $(STAMP)
+	cd src/kefu && ../../$(KEFU) makemessages -l zh_Hans -l en --ignore '*/tests/*' && ../../$(KEFU) compilemessages
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

@@ -1,0 +1,27 @@
+"""The JSON API (django-ninja): OpenAPI docs at /api/docs. Every app contributes a router."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from kefu.core.errors import DomainError
+
+api = NinjaAPI(
+    title="kefu API",
+    version="1",
+    description="Order sync for shops, and read access for agents' tools. Errors name the field at fault.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError):
+    # Same shape as ninja's own validation errors: {"detail": [{"loc": [...], "msg": ..., "type": ...}]}
+    loc = ["body", *exc.field.replace("[", ".").replace("]", "").split(".")] if exc.field else ["body"]
+    loc = [int(part) if isinstance(part, str) and part.isdigit() else part for part in loc]
+    return api.create_response(request, {"detail": [{"loc": loc, "msg": exc.message, "type": exc.code}]},
+                               status=exc.status)
+
+
+from kefu.commerce.api import router as commerce_router  # noqa: E402
+
+api.add_router("/v1", commerce_router)

@@ -1,0 +1,1 @@
+"""Every write to commerce data goes through these services."""

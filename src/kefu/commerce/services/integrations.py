@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+
+from kefu.core import clock
+
+from ..models import Integration
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_integration(name: str) -> tuple[Integration, str]:
+    """Returns the integration and its token. The token is shown once; only its hash is stored."""
+    token = "kefu_" + secrets.token_urlsafe(32)
+    integration = Integration.objects.create(name=name, token_hash=hash_token(token), token_prefix=token[:8],
+                                             created_at=clock.now())
+    return integration, token
+
+
+def authenticate(token: str) -> Integration | None:
+    integration = Integration.objects.filter(token_hash=hash_token(token), is_active=True).first()
+    if integration is not None:
+        Integration.objects.filter(pk=integration.pk).update(last_used_at=clock.now())
+    return integration

@@ -1,0 +1,35 @@
+"""Domain errors: raised by services, turned into 4xx answers by the API and form errors by pages."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule refused the request. `field` names the input at fault (dotted path) if any."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "field": self.field, "message": self.message}
+
+
+class InvalidTransition(DomainError):
+    status = 409
+    code = "invalid_transition"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"

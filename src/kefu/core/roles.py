@@ -1,0 +1,95 @@
+"""Roles are Django groups with permissions. This module is their one definition."""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
+
+CUSTOMER = "customer"
+PRESALE_AGENT = "presale_agent"
+AFTERSALE_AGENT = "aftersale_agent"
+SUPERVISOR = "supervisor"
+CARE_TEAM = "care_team"
+WAREHOUSE = "warehouse"
+OPERATIONS = "operations"
+ADMIN = "admin"
+
+LABELS = {
+    CUSTOMER: _("Customer"),
+    PRESALE_AGENT: _("Pre-sale agent"),
+    AFTERSALE_AGENT: _("After-sale agent"),
+    SUPERVISOR: _("Supervisor"),
+    CARE_TEAM: _("Customer-care team"),
+    WAREHOUSE: _("Warehouse"),
+    OPERATIONS: _("Operations"),
+    ADMIN: _("Administrator"),
+}
+
+_READ_COMMERCE = [
+    "commerce.view_customer", "commerce.view_address", "commerce.view_order", "commerce.view_orderline",
+    "commerce.view_payment", "commerce.view_shipment", "commerce.view_trackingevent",
+    "commerce.view_product", "commerce.view_sku", "commerce.view_category", "commerce.view_seller",
+    "commerce.view_carrier", "commerce.view_invoice",
+]
+WORKBENCH = "commerce.view_customer_360"  # may use the agents' workbench
+FULL_PHONE = "commerce.view_customer_phone"  # sees phone numbers unmasked
+
+PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER: [],
+    PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH],
+    AFTERSALE_AGENT: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order"],
+    SUPERVISOR: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order", "commerce.change_customer",
+                 "core.view_auditentry", "core.view_outboxevent"],
+    CARE_TEAM: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order", "commerce.change_customer",
+                "core.view_auditentry"],
+    WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",
+                "commerce.view_trackingevent", "commerce.view_product", "commerce.view_sku",
+                "commerce.change_shipment", "commerce.add_trackingevent"],
+    OPERATIONS: ["commerce.view_product", "commerce.view_sku", "commerce.view_category", "commerce.view_order",
+                 "commerce.view_orderline", "commerce.change_product", "commerce.change_sku",
+                 "commerce.add_product", "commerce.add_sku"],
+    ADMIN: ["*"],
+}
+
+STAFF_ROLES = [r for r in PERMISSIONS if r != CUSTOMER]
+# Roles that may open the Django admin back office (is_staff); agents and the warehouse use the workbench.
+ADMIN_SITE_ROLES = {SUPERVISOR, CARE_TEAM, OPERATIONS, ADMIN}
+
+
+def _permission(dotted: str) -> Permission:
+    app_label, codename = dotted.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create or update every role group with exactly its permissions. Safe to run any number of times."""
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0)
+    groups = {}
+    for role, perms in PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = list(Permission.objects.all()) if perms == ["*"] else [_permission(p) for p in perms]
+        group.permissions.set(wanted)
+        groups[role] = group
+    return groups
+
+
+def on_post_migrate(**_kwargs) -> None:
+    ensure_roles()
+
+
+def roles_of(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(user.groups.values_list("name", flat=True))
+
+
+def grant(user, role: str) -> None:
+    if role not in PERMISSIONS:
+        raise ValueError(f"unknown role: {role}")
+    user.groups.add(Group.objects.get(name=role))
+    if role in ADMIN_SITE_ROLES and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])

@@ -1,0 +1,1 @@
+"""Core subscribers. Domain apps register their own in their `subscribers.py`."""

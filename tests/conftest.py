@@ -1,0 +1,37 @@
+import os
+
+import pytest
+
+from kefu.core import clock
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def roles(db):
+    from kefu.core.roles import ensure_roles
+
+    return ensure_roles()
+
+
+@pytest.fixture
+def staff_user(db, roles):
+    """staff_user("supervisor") -> a user holding that role (password: 'kefu-pass-123')."""
+    from django.contrib.auth import get_user_model
+
+    from kefu.core.roles import grant
+
+    def make(role: str, username: str | None = None):
+        user = get_user_model().objects.create_user(username or f"{role}-user", password="kefu-pass-123")
+        grant(user, role)
+        return user
+
+    return make
