@@ -20,7 +20,8 @@ MAX_BACKOFF = timedelta(hours=1)
 
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s … capped at one hour."""
-    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    exponent = min(max(attempts - 1, 0), 20)  # 5 s × 2**20 is far past the cap already
+    return min(timedelta(seconds=5 * 2**exponent), MAX_BACKOFF)
 
 
 def _claim(event_id: int) -> bool:

@@ -1,0 +1,69 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from kefu.core import audit, roles
+from kefu.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_role_exists_after_migrate():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.PERMISSIONS)
+
+
+def test_ensure_roles_is_idempotent_and_exact():
+    roles.ensure_roles()
+    roles.ensure_roles()
+    assert Group.objects.filter(name__in=roles.PERMISSIONS).count() == len(roles.PERMISSIONS)
+    warehouse = Group.objects.get(name=roles.WAREHOUSE)
+    codenames = set(warehouse.permissions.values_list("codename", flat=True))
+    assert "change_shipment" in codenames and "view_customer_phone" not in codenames
+
+
+@pytest.mark.parametrize("role,full_phone,workbench", [
+    (roles.PRESALE_AGENT, False, True),
+    (roles.AFTERSALE_AGENT, True, True),
+    (roles.SUPERVISOR, True, True),
+    (roles.CARE_TEAM, True, True),
+    (roles.WAREHOUSE, False, False),
+    (roles.OPERATIONS, False, False),
+    (roles.ADMIN, True, True),
+    (roles.CUSTOMER, False, False),
+])
+def test_role_permissions(staff_user, role, full_phone, workbench):
+    user = staff_user(role)
+    assert user.has_perm(roles.FULL_PHONE) is full_phone
+    assert user.has_perm(roles.WORKBENCH) is workbench
+
+
+def test_admin_site_only_for_back_office_roles(staff_user):
+    assert staff_user(roles.SUPERVISOR).is_staff
+    assert not staff_user(roles.PRESALE_AGENT).is_staff
+
+
+def test_unknown_role_refused(staff_user):
+    user = staff_user(roles.SUPERVISOR)
+    with pytest.raises(ValueError):
+        roles.grant(user, "janitor")
+
+
+def test_audit_records_who_what_and_why(staff_user):
+    user = staff_user(roles.SUPERVISOR)
+    group = Group.objects.get(name=roles.CUSTOMER)
+    audit.status_changed(group, "a", "b", actor=user, reason="because")
+    audit.money_changed(group, "refund", None, "12.50", actor="duty:test")
+    entries = list(audit.history(group))
+    assert [(e.kind, e.old_value, e.new_value) for e in entries] == [("status", "a", "b"), ("money", "", "12.50")]
+    assert entries[0].actor == user and entries[0].reason == "because"
+    assert entries[1].actor is None and entries[1].actor_label == "duty:test"
+
+
+def test_audit_is_read_only_in_admin(staff_user, client):
+    admin_user = staff_user(roles.ADMIN)
+    admin_user.is_superuser = True
+    admin_user.save()
+    entry = audit.status_changed(Group.objects.first(), "a", "b")
+    client.force_login(admin_user)
+    assert client.get("/admin/core/auditentry/").status_code == 200
+    assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
