@@ -22,6 +22,17 @@ def domain_error(request: HttpRequest, exc: DomainError):
                                status=exc.status)
 
 
+@api.get("/health", auth=None, tags=["operations"])
+def health(request: HttpRequest):
+    """Liveness and database reachability, for load balancers and monitors."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"status": "ok", "database": connection.vendor}
+
+
 from kefu.commerce.api import router as commerce_router  # noqa: E402
 
 api.add_router("/v1", commerce_router)

@@ -1,0 +1,29 @@
+"""`make bench`: every benchmark of kefu, each printing a comparison (a baseline, a bound or a peer).
+
+Today: the `large` data set in PostgreSQL (loaded by benchmarks/seed_large.py, or reused), then
+customer-360 by phone and order detail through the HTTP API at concurrency 1, 16 and 64.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kefu_bench"
+
+
+def main() -> int:
+    env = {**os.environ, "KEFU_DATABASE_URL": os.environ.get("KEFU_BENCH_DATABASE_URL", DEFAULT_URL)}
+    for script in ["seed_large.py", "api_latency.py"]:
+        print(f"\n### {script}", flush=True)
+        result = subprocess.run([sys.executable, str(HERE / script)], env=env)
+        if result.returncode:
+            return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
