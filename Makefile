@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(KEFU) demo
 
+# Debian's chromium for the browser tests, and a CJK font so Chinese pages render (screenshots).
 chromium:
-	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x $(CHROMIUM) && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -98,7 +98,7 @@ def test_embedded_duties_cancel_overdue_unpaid_orders(demo):
     deadline = time.monotonic() + 30
     overdue = cancelled_by_duty = None
     while time.monotonic() < deadline:
-        result = subprocess.run([sys.executable, "-m", "kefu.cli", "shell", "-c", script], env=env,
+        result = subprocess.run([sys.executable, "-m", "kefu.cli", "shell", "--no-imports", "-c", script], env=env,
                                 capture_output=True, text=True)
         overdue, cancelled_by_duty = map(int, result.stdout.split())
         if overdue == 0:

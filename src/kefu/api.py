@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, error_location
 
 api = NinjaAPI(
     title="kefu API",
@@ -16,8 +16,7 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError):
     # Same shape as ninja's own validation errors: {"detail": [{"loc": [...], "msg": ..., "type": ...}]}
-    loc = ["body", *exc.field.replace("[", ".").replace("]", "").split(".")] if exc.field else ["body"]
-    loc = [int(part) if isinstance(part, str) and part.isdigit() else part for part in loc]
+    loc = error_location(exc.field, exc.location)
     return api.create_response(request, {"detail": [{"loc": loc, "msg": exc.message, "type": exc.code}]},
                                status=exc.status)
 

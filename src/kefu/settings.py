@@ -127,6 +127,7 @@ USE_TZ = True
 
 # --- static files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the shared layout's CSS and JS
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from finders in the embedded default
 MEDIA_URL = "/media/"

@@ -31,15 +31,20 @@ def celery_on_redis():
     """Switch the Celery app from inline execution to the Redis broker, with a worker thread."""
     from celery.contrib.testing.worker import start_worker
 
+    def forget_broker():
+        # Connections and producers are cached per app; even eager calls create them (memory://).
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
     saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager")}
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
-    celery_app._pool = None  # drop connections made for the previous broker
+    forget_broker()
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield celery_app
     finally:
         celery_app.conf.update(saved)
-        celery_app._pool = None
+        forget_broker()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,6 +61,7 @@ def test_celery_worker_on_redis_dispatches_the_outbox(celery_on_redis):
     assert seen[0][1] != threading.current_thread().name
 
 
+@pytest.mark.django_db  # importing the task modules runs Celery's Django fixup, which touches connections
 def test_duties_are_scheduled_in_celery_beat():
     celery_app.loader.import_default_modules()
     celery_app.finalize()

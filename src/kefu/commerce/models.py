@@ -412,7 +412,8 @@ class Shipment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["carrier", "tracking_number"], name="shipment_tracking_unique"),
             models.CheckConstraint(
-                condition=models.Q(promised_start__isnull=True) | models.Q(promised_end__gte=models.F("promised_start")),
+                condition=models.Q(promised_start__isnull=True)
+                | models.Q(promised_end__gte=models.F("promised_start")),
                 name="shipment_promise_window_ordered",
             ),
         ]

@@ -78,3 +78,6 @@ class OutboxDelivery(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "subscriber"], name="outbox_delivery_once")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.subscriber}"

@@ -1,0 +1,95 @@
+"""`kefu seed --scale demo|small|large --seed N [--anchor YYYY-MM-DD] [--flush] [--no-progress] [--verify]`.
+
+The data itself is made by kefu.commerce.seed; this is the command-line face and the accounts table.
+"""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kefu.commerce.seed import SCALES, SeedError, demo_accounts, run_seed
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--anchor wants a date like 2026-11-23, not {value!r}") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Load deterministic, realistic demo data: customers, catalog, orders with payments, invoices, "
+        "shipments and tracking, and one login per role. The same seed, anchor day and scale give the same "
+        "rows."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default="demo",
+            help="demo ≈ 60 customers / 300 orders; small 2,000 / 20,000; large 200,000 / "
+            "1,000,000 (PostgreSQL only).",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        parser.add_argument(
+            "--anchor",
+            type=_date,
+            default=None,
+            help="The day the data is 'now' for (YYYY-MM-DD, Asia/Shanghai); default today.",
+        )
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="Delete commerce data and the seeded users first (other users are kept).",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="Afterwards, check every order against the house rules (demo and small).",
+        )
+
+    def handle(self, *args, scale, seed, anchor, flush, no_progress, verify, **options):
+        try:
+            report = run_seed(
+                scale=scale, seed=seed, anchor=anchor, flush_first=flush, progress=not no_progress
+            )
+        except SeedError as exc:
+            raise CommandError(str(exc)) from exc
+        if any(report.flushed.values()):
+            self.stdout.write(
+                f"flushed {report.flushed['orders']:,} orders and {report.flushed['customers']:,} "
+                "seeded logins"
+            )
+        rows = report.rows
+        rate = report.total_rows / report.seconds if report.seconds else 0
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"seeded {scale} (seed {seed}, anchor {report.anchor}): {rows['customer']:,} customers, "
+                f"{rows['order']:,} orders, {rows['line']:,} lines, {rows['payment']:,} payments, "
+                f"{rows['invoice']:,} invoices, {rows['shipment']:,} shipments, "
+                f"{rows['event']:,} tracking events "
+                f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)"
+            )
+        )
+        if report.tiers_recomputed:
+            self.stderr.write(f"note: recomputing tiers changed {report.tiers_recomputed} customers")
+        if report.staff_kept:
+            self.stderr.write(
+                f"kept existing accounts not made by the seed (password unchanged): "
+                f"{', '.join(report.staff_kept)}"
+            )
+        if verify:
+            from kefu.commerce.seed.verify import problems
+
+            found = problems()
+            if found:
+                raise CommandError("the seeded data breaks house rules:\n  " + "\n  ".join(found))
+            self.stdout.write("verified: every order passes the amount and status checks")
+        self.stdout.write(f"\n{'role':<18}{'username':<16}{'password':<18}where")
+        for account in demo_accounts():
+            self.stdout.write(
+                f"{account['role']:<18}{account['username']:<16}{account['password']:<18}{account['where']}"
+            )
