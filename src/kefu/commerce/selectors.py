@@ -10,11 +10,11 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, When
 
 from kefu.core.phones import normalise_phone
 
-from .models import Address, Customer, Order, OrderLine, Shipment
+from .models import Address, Customer, Order, OrderLine, Shipment, TrackingEvent
 
 RECENT_ORDERS = 20
 MAX_MATCHES = 20
@@ -36,15 +36,21 @@ class Customer360:
     orders: list[Order]
 
 
-def customer_360(customer: Customer, *, recent: int = RECENT_ORDERS) -> Customer360:
-    addresses = list(customer.addresses.order_by("-is_default", "id"))
-    orders = list(
+def customer_orders(customer: Customer) -> QuerySet[Order]:
+    """A customer's orders, newest first, each with `.seller`, `.line_count` and `.shipments.all()` (with
+    `.carrier`): 2 queries per slice or page, however many orders."""
+    return (
         Order.objects.filter(customer=customer)
         .select_related("seller")
         .annotate(line_count=Count("lines"))
         .prefetch_related(Prefetch("shipments", queryset=Shipment.objects.select_related("carrier")))
-        .order_by("-placed_at", "-id")[:recent]
+        .order_by("-placed_at", "-id")
     )
+
+
+def customer_360(customer: Customer, *, recent: int = RECENT_ORDERS) -> Customer360:
+    addresses = list(customer.addresses.order_by("-is_default", "id"))
+    orders = list(customer_orders(customer)[:recent])
     return Customer360(customer=customer, addresses=addresses, orders=orders)
 
 
@@ -69,21 +75,24 @@ def find_customers(q: str, *, limit: int = MAX_MATCHES) -> list[Customer]:
     return list(matches.order_by("rank", "name", "id")[:limit])
 
 
-def order_detail(number: str) -> Order | None:
-    """One order with everything its detail page needs (5 queries), or None.
+def order_detail_queryset() -> QuerySet[Order]:
+    """Orders with everything a detail page or the API shows (5 queries for one order, any size).
 
     Loaded: `.customer`, `.seller`, `.invoice` (with `.qualification`; a missing invoice raises
     Invoice.DoesNotExist without a query), `.lines.all()` with `.sku.product`, `.payments.all()`,
-    `.shipments.all()` with `.carrier` and `.events.all()` in time order.
+    `.shipments.all()` with `.carrier` and `.events.all()` in time order (oldest first).
     """
-    return (
-        Order.objects.select_related("customer", "seller", "invoice__qualification")
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("sku__product")),
-            "payments",
-            Prefetch("shipments",
-                     queryset=Shipment.objects.select_related("carrier").prefetch_related("events")),
-        )
-        .filter(number=number)
-        .first()
+    events = Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id"))
+    return Order.objects.select_related("customer", "seller", "invoice__qualification").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("sku__product")),
+        "payments",
+        Prefetch("shipments", queryset=Shipment.objects.select_related("carrier").prefetch_related(events)),
     )
+
+
+def order_detail(number: str, *, customer: Customer | None = None) -> Order | None:
+    """One order by number, or None; with `customer`, only if it is theirs (a stranger's reads as none)."""
+    orders = order_detail_queryset().filter(number=number)
+    if customer is not None:
+        orders = orders.filter(customer=customer)
+    return orders.first()

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from kefu.commerce import selectors
+from kefu.commerce.delivery import mark_late
 from kefu.commerce.models import Order
 from kefu.core import clock
 
@@ -57,23 +59,23 @@ def order_list(request):
 
 
 def order_context(order: Order, *, timeline_url: str) -> dict:
-    queries.mark_late([order], clock.now())
+    mark_late([order], clock.now())
     return {
         "order": order,
         "lines": order.lines.all(),
         "shipments": order.shipments.all(),
         "payments": order.payments.all(),
-        "invoice": queries.invoice_of(order),
+        "invoice": getattr(order, "invoice", None),  # an absent reverse one-to-one raises DoesNotExist
         "timeline_url": timeline_url,
         "ws_path": f"/ws/orders/{order.number}/",
     }
 
 
 def _own_order(request, number: str) -> Order:
-    try:
-        return queries.order_for_customer(request.customer, number)
-    except Order.DoesNotExist:
-        raise Http404("no such order for this customer") from None
+    order = selectors.order_detail(number, customer=request.customer)
+    if order is None:
+        raise Http404("no such order for this customer")
+    return order
 
 
 @customer_required

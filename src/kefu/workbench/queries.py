@@ -1,20 +1,17 @@
-"""Reads behind the agents' pages, each with a constant number of queries.
-
-Stand-ins until kefu.commerce.selectors lands (find_customers / customer_360 / order_detail).
-"""
+"""The workbench search box and the order's status history. Customer and order reads come from
+kefu.commerce.selectors."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from kefu.commerce.models import Customer, Order, OrderStatus, Shipment
+from kefu.commerce.models import Customer, Order, OrderStatus
 from kefu.core.audit import history
 from kefu.core.phones import normalise_phone
-from kefu.portal.queries import order_detail_queryset
 
 MAX_RESULTS = 20
 MIN_NAME_CHARS = 2
@@ -94,21 +91,6 @@ def find_customers(raw: str) -> SearchOutcome:
 def customer_360(customer_id: int) -> Customer:
     """The customer with addresses; Customer.DoesNotExist when there is none."""
     return Customer.objects.select_related("user").prefetch_related("addresses").get(pk=customer_id)
-
-
-def customer_orders(customer: Customer) -> QuerySet[Order]:
-    """The customer's orders for the 360 table, with seller and shipments: 3 queries per page."""
-    shipments = Prefetch("shipments", queryset=Shipment.objects.select_related("carrier"))
-    return (
-        Order.objects.filter(customer=customer)
-        .select_related("seller")
-        .prefetch_related(shipments)
-        .order_by("-placed_at", "-id")
-    )
-
-
-def order_detail(number: str) -> Order:
-    return order_detail_queryset().get(number=number)
 
 
 def status_history(order: Order) -> list:

@@ -9,9 +9,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from kefu.commerce import selectors
+from kefu.commerce.delivery import mark_late
 from kefu.commerce.models import Customer, Order
 from kefu.core import clock
-from kefu.portal.queries import mark_late
 from kefu.portal.views import TIMELINE_PARTIAL, order_context
 
 from . import queries
@@ -46,7 +47,7 @@ def customer_detail(request, customer_id: int):
         customer = queries.customer_360(customer_id)
     except Customer.DoesNotExist:
         raise Http404("no such customer") from None
-    page = Paginator(queries.customer_orders(customer), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.customer_orders(customer), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     mark_late(page.object_list, clock.now())
     return render(request, "workbench/customer.html", {
         "customer": customer, "addresses": customer.addresses.all(), "page": page, "orders": page.object_list,
@@ -54,10 +55,10 @@ def customer_detail(request, customer_id: int):
 
 
 def _order(number: str) -> Order:
-    try:
-        return queries.order_detail(number)
-    except Order.DoesNotExist:
-        raise Http404("no such order") from None
+    order = selectors.order_detail(number)
+    if order is None:
+        raise Http404("no such order")
+    return order
 
 
 @agent_required
