@@ -58,8 +58,10 @@ def main() -> int:
     call_command("migrate", interactive=False, verbosity=0)
     orders = Order.objects.count()
     if orders == ORDERS and not args.reload:
-        print(f"{urlsplit(url).path.lstrip('/')} already holds {orders:,} orders: reusing it "
-              "(--reload to measure the load again)")
+        print(
+            f"{urlsplit(url).path.lstrip('/')} already holds {orders:,} orders: reusing it "
+            "(--reload to measure the load again)"
+        )
         return 0
     if existing_data():
         started = time.monotonic()
@@ -71,11 +73,13 @@ def main() -> int:
     rows = report.total_rows
     loaded = Order.objects.count()
     verdict = "within" if seconds <= BOUND_SECONDS else "OVER"
-    print(f"loaded {loaded:,} orders ({rows:,} rows: {report.rows['line']:,} lines, "
-          f"{report.rows['shipment']:,} shipments, {report.rows['event']:,} tracking events, "
-          f"{report.rows['customer']:,} customers …) in {seconds:.0f} s — {rows / seconds:,.0f} rows/s, "
-          f"{loaded / seconds:,.0f} orders/s — {seconds / BOUND_SECONDS:.2f} × the {BOUND_SECONDS} s bound "
-          f"({verdict}) on {os.cpu_count()} CPUs")
+    print(
+        f"loaded {loaded:,} orders ({rows:,} rows: {report.rows['line']:,} lines, "
+        f"{report.rows['shipment']:,} shipments, {report.rows['event']:,} tracking events, "
+        f"{report.rows['customer']:,} customers …) in {seconds:.0f} s — {rows / seconds:,.0f} rows/s, "
+        f"{loaded / seconds:,.0f} orders/s — {seconds / BOUND_SECONDS:.2f} × the {BOUND_SECONDS} s bound "
+        f"({verdict}) on {os.cpu_count()} CPUs"
+    )
     return 0 if loaded == ORDERS and seconds <= BOUND_SECONDS else 1
 
 

@@ -156,9 +156,7 @@ def test_phones_are_unique_valid_mainland_mobiles(demo):
     phones = list(Customer.objects.values_list("phone", flat=True))
     assert len(phones) == len(set(phones)) == 60
     assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in phones)
-    assert all(
-        re.fullmatch(r"1[3-9]\d{9}", p) for p in Order.objects.values_list("recipient_phone", flat=True)
-    )
+    assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in Order.objects.values_list("recipient_phone", flat=True))
 
 
 def test_seeding_writes_no_audit_or_outbox_noise_and_the_tier_duty_agrees(demo):
@@ -174,12 +172,8 @@ def test_every_state_reason_method_and_exception_is_there(demo):
     assert statuses == {"pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"}
     assert set(Order.objects.values_list("cancel_reason", flat=True)) - {""} == set(CancelReason.values)
     assert set(Order.objects.values_list("payment_method", flat=True)) == set(PaymentMethod.values)
-    overdue = Order.objects.filter(
-        status="pending_payment", payment_method="online", payment_deadline__lt=now
-    )
-    not_yet = Order.objects.filter(
-        status="pending_payment", payment_method="online", payment_deadline__gt=now
-    )
+    overdue = Order.objects.filter(status="pending_payment", payment_method="online", payment_deadline__lt=now)
+    not_yet = Order.objects.filter(status="pending_payment", payment_method="online", payment_deadline__gt=now)
     assert overdue.exists() and not_yet.exists()
     assert set(Shipment.objects.exclude(exception_kind="").values_list("exception_kind", flat=True)) == set(
         ExceptionKind.values
@@ -224,14 +218,11 @@ def test_the_catalog_covers_the_source_documents(demo):
     laptop_specs = Sku.objects.filter(product__code="LT-XX14").values_list("spec", flat=True)
     assert any("8GB" in s for s in laptop_specs) and any("16GB" in s for s in laptop_specs)
     assert all(
-        p.warranty_days == 365 and p.sanbao_applies
-        for p in products.filter(category__code__in=["phone", "laptop"])
+        p.warranty_days == 365 and p.sanbao_applies for p in products.filter(category__code__in=["phone", "laptop"])
     )
     assert Sku.objects.filter(product__category__code="desk", price=Decimal("200.00")).exists()
     versions = set(
-        Sku.objects.filter(product__is_sealed_av_software=True)
-        .exclude(version="")
-        .values_list("version", flat=True)
+        Sku.objects.filter(product__is_sealed_av_software=True).exclude(version="").values_list("version", flat=True)
     )
     assert len(versions) >= 2
     assert products.filter(name__contains="印泰", seller__kind=Seller.Kind.THIRD_PARTY).exists()
@@ -248,9 +239,7 @@ def test_the_catalog_covers_the_source_documents(demo):
     assert Carrier.objects.get(name="京东物流").is_own_fleet
     milk = products.get(code="MP-APTAMIL")
     assert milk.seller.kind == Seller.Kind.THIRD_PARTY
-    carriers = Shipment.objects.filter(order__lines__sku__product=milk).values_list(
-        "carrier__is_own_fleet", flat=True
-    )
+    carriers = Shipment.objects.filter(order__lines__sku__product=milk).values_list("carrier__is_own_fleet", flat=True)
     assert carriers and not any(carriers)  # shipped by third-party couriers
 
 
@@ -302,9 +291,7 @@ def test_the_command_prints_the_accounts_to_log_in_with(settings):
     out = seed("--anchor", ANCHOR)
     assert "300 orders" in out
     for account in demo_accounts():
-        assert re.search(
-            rf"{account['role']}\s+{account['username']}\s+kefu-demo-2026\s+{account['where']}", out
-        )
+        assert re.search(rf"{account['role']}\s+{account['username']}\s+kefu-demo-2026\s+{account['where']}", out)
 
 
 # --- refusals and flushing ------------------------------------------------------------------------------

@@ -37,8 +37,9 @@ def test_role_permissions(staff_user, role, full_phone, workbench):
 
 
 def test_admin_site_only_for_back_office_roles(staff_user):
-    assert staff_user(roles.SUPERVISOR).is_staff
+    assert staff_user(roles.SUPERVISOR).is_staff and staff_user(roles.WAREHOUSE).is_staff
     assert not staff_user(roles.PRESALE_AGENT).is_staff
+    assert not staff_user(roles.AFTERSALE_AGENT).is_staff
 
 
 def test_unknown_role_refused(staff_user):
@@ -67,3 +68,10 @@ def test_audit_is_read_only_in_admin(staff_user, client):
     assert client.get("/admin/core/auditentry/").status_code == 200
     assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_warehouse_works_shipments_in_the_admin_but_sees_no_customers(staff_user, client):
+    client.force_login(staff_user(roles.WAREHOUSE))
+    assert client.get("/admin/commerce/shipment/").status_code == 200
+    assert client.get("/admin/commerce/customer/").status_code == 403
+    assert client.get("/admin/core/auditentry/").status_code == 403

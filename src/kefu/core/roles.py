@@ -54,8 +54,9 @@ PERMISSIONS: dict[str, list[str]] = {
 }
 
 STAFF_ROLES = [r for r in PERMISSIONS if r != CUSTOMER]
-# Roles that may open the Django admin back office (is_staff); agents and the warehouse use the workbench.
-ADMIN_SITE_ROLES = {SUPERVISOR, CARE_TEAM, OPERATIONS, ADMIN}
+# Roles that may open the Django admin back office (is_staff); agents use the workbench. The warehouse
+# works shipments there until it has its own receiving screen.
+ADMIN_SITE_ROLES = {SUPERVISOR, CARE_TEAM, OPERATIONS, WAREHOUSE, ADMIN}
 
 
 def _permission(dotted: str) -> Permission:

@@ -101,17 +101,17 @@ def run_seed(
     anchor = anchor or default_anchor()
     report = SeedReport(scale, seed, anchor)
     started = time.monotonic()
-    if flush_first:
-        report.flushed = flush()
-    else:
-        present = existing_data()
-        if present:
-            summary = ", ".join(f"{n:,} {name}" for name, n in present.items())
-            raise SeedError(
-                f"the database already holds commerce data ({summary}); "
-                "run with --flush to delete it (and the seeded users) and seed again"
-            )
-    with transaction.atomic():
+    with transaction.atomic():  # all or nothing, the flush included
+        if flush_first:
+            report.flushed = flush()
+        else:
+            present = existing_data()
+            if present:
+                summary = ", ".join(f"{n:,} {name}" for name, n in present.items())
+                raise SeedError(
+                    f"the database already holds commerce data ({summary}); "
+                    "run with --flush to delete it (and the seeded users) and seed again"
+                )
         _load(SCALES[scale], seed, anchor, progress, report)
     if scale != "large" and anchor == default_anchor():
         # The tiers were computed while generating; the nightly duty must agree (and so writes nothing).
@@ -193,9 +193,7 @@ def _load(scale: Scale, seed: int, anchor: date, progress: bool, report: SeedRep
     finally:
         bar.close()
     if required:
-        raise SeedError(
-            f"{len(required)} required cases found no order to carry them; the scale is too small"
-        )
+        raise SeedError(f"{len(required)} required cases found no order to carry them; the scale is too small")
     report.rows = dict(writer.written)
 
 

@@ -527,13 +527,8 @@ def _cents(price: str) -> int:
 
 def write_catalog() -> CatalogIndex:
     """Create the catalog through the ORM (a few dozen rows) and return an index of ids for the generator."""
-    sellers = {
-        code: Seller.objects.create(code=code, name=name, kind=kind) for code, name, kind, _ in SELLERS
-    }
-    carriers = {
-        code: Carrier.objects.create(code=code, name=name, is_own_fleet=own)
-        for code, name, own, _ in CARRIERS
-    }
+    sellers = {code: Seller.objects.create(code=code, name=name, kind=kind) for code, name, kind, _ in SELLERS}
+    carriers = {code: Carrier.objects.create(code=code, name=name, is_own_fleet=own) for code, name, own, _ in CARRIERS}
     categories: dict[str, Category] = {}
     for code, name, parent in CATEGORIES:
         categories[code] = Category.objects.create(code=code, name=name, parent=categories.get(parent))

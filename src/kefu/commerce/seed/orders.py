@@ -246,9 +246,7 @@ class OrderMaker:
         if plan.premium:
             seller = "jd_self"
             first = rng.choice(self.premium_first)
-            chosen = [first] + (
-                [rng.choice([s for s in self.premium if s is not first])] if rng.random() < 0.3 else []
-            )
+            chosen = [first] + ([rng.choice([s for s in self.premium if s is not first])] if rng.random() < 0.3 else [])
             items = [(s, 1) for s in chosen]
         elif plan.sku:
             sku = self.sku_by_code[plan.sku]
@@ -438,20 +436,14 @@ class OrderMaker:
             return Timeline(cancelled - rng.randint(MINUTE, 20 * HOUR), cancelled=cancelled)
 
         # Everything from here on has left the warehouse.
-        carrier = (
-            "jd"
-            if method != ONLINE and basket.seller == "jd_self"
-            else self._pick(self.carriers[basket.seller])
-        )
+        carrier = "jd" if method != ONLINE and basket.seller == "jd_self" else self._pick(self.carriers[basket.seller])
         ship_delay = self._ship_delay(basket)
         events: list[tuple[str, int]]  # (code or "exception:<kind>", offset from shipped)
         signed = completed = cancelled = None
         if status == SHIPPED:
             if variant == "on_time":
                 shipped = now - rng.randint(10 * HOUR, DAY if carrier == "jd" else 2 * DAY)
-                events = [
-                    (c, o) for c, o in self._chain(carrier, method, with_signed=False) if shipped + o < now
-                ]
+                events = [(c, o) for c, o in self._chain(carrier, method, with_signed=False) if shipped + o < now]
             elif variant == "late":
                 days = 2 if carrier == "jd" else 4
                 shipped = now - rng.randint(days * DAY, (days + 5) * DAY)
@@ -463,17 +455,13 @@ class OrderMaker:
             else:  # an exception of kind `variant`
                 shipped = now - rng.randint(DAY, 6 * DAY)
                 chain = [
-                    (c, o)
-                    for c, o in self._chain(carrier, method, with_signed=False)
-                    if shipped + o < now - 2 * HOUR
+                    (c, o) for c, o in self._chain(carrier, method, with_signed=False) if shipped + o < now - 2 * HOUR
                 ]
                 if variant not in ("returned", "damaged"):
                     chain = [(c, o) for c, o in chain if c != "out_for_delivery"]
                 chain = chain[:4]
                 last = chain[-1][1]
-                at = min(
-                    last + rng.randint(HOUR, 20 * HOUR), now - shipped - rng.randint(10 * MINUTE, 2 * HOUR)
-                )
+                at = min(last + rng.randint(HOUR, 20 * HOUR), now - shipped - rng.randint(10 * MINUTE, 2 * HOUR))
                 events = [*chain, (f"exception:{variant}", at)]
         elif status == CANCELLED:  # refused at the door
             chain = [(c, o) for c, o in self._chain(carrier, method, with_signed=False)]
@@ -531,18 +519,10 @@ class OrderMaker:
                 place, text = station, "快递员正在为您派件，请保持电话畅通"
             elif code == "signed":
                 place = station
-                text = (
-                    "您已在自提点完成提货"
-                    if method == PICKUP
-                    else f"您的快件已签收，签收人：{rng.choice(SIGNERS)}"
-                )
+                text = "您已在自提点完成提货" if method == PICKUP else f"您的快件已签收，签收人：{rng.choice(SIGNERS)}"
             else:
                 code, kind = code.split(":")
-                place = (
-                    station
-                    if out and out[-1][0] in ("arrived_station", "out_for_delivery")
-                    else f"{hub}转运中心"
-                )
+                place = station if out and out[-1][0] in ("arrived_station", "out_for_delivery") else f"{hub}转运中心"
                 text = "收件人拒收，快件退回寄件人" if status == CANCELLED else EXCEPTION_TEXT[kind]
             out.append((code, kind, at, place, text))
         t.events = out
@@ -554,9 +534,7 @@ class OrderMaker:
         basket = self.basket(plan)
         method = self._settle(plan, basket)
         self._add_shipping(basket, method)
-        where = (
-            0 if len(person.addresses) == 1 or rng.random() < 0.8 else rng.randrange(len(person.addresses))
-        )
+        where = 0 if len(person.addresses) == 1 or rng.random() < 0.8 else rng.randrange(len(person.addresses))
         t = self.timeline(plan, basket, method, person.addresses[where])
         if plan.status in SPENDING:
             # Keep clear of the 12-month boundary: a tier computed later on the anchor day must agree.
@@ -632,11 +610,7 @@ class OrderMaker:
         for sku, qty, paid in basket.lines:
             confirmed = False
             if sku.nonreturnable:
-                confirmed = (
-                    plan.confirm_nonreturnable
-                    if plan.confirm_nonreturnable is not None
-                    else rng.random() < 0.7
-                )
+                confirmed = plan.confirm_nonreturnable if plan.confirm_nonreturnable is not None else rng.random() < 0.7
             ctx.emit(
                 "line",
                 (

@@ -253,9 +253,7 @@ class PeopleMaker:
                     rng.choice(c.districts),
                     self.street_address(),
                 )
-            recipient, rphone = (
-                (name, phone) if k == 0 or rng.random() < 0.5 else (self.name(), self.random_mobile())
-            )
+            recipient, rphone = (name, phone) if k == 0 or rng.random() < 0.5 else (self.name(), self.random_mobile())
             city_part = "" if city == province else city
             ref = AddressRef(recipient, rphone, city, district, f"{province}{city_part}{district}{detail}")
             person.addresses.append(ref)
@@ -297,8 +295,7 @@ class PeopleMaker:
                 f"{area}-{rng.randint(5, 8)}{rng.randrange(10**7):07d}",
                 f"{rng.choice(ctx.pools.banks)}{city.removesuffix('市')}分行",
                 f"62{rng.randrange(10**17):017d}",
-                f"一般纳税人资格 {city.removesuffix('市')}税认〔{rng.randint(2015, 2024)}〕"
-                f"{rng.randint(100, 9999)}号",
+                f"一般纳税人资格 {city.removesuffix('市')}税认〔{rng.randint(2015, 2024)}〕{rng.randint(100, 9999)}号",
                 credit_code,
                 f"税字 {credit_code}",
                 f"J{rng.randrange(10**13):013d}",

@@ -16,9 +16,7 @@ STORY_HOME = ("江苏省", "宿迁市", "宿城区", "洪泽湖东路88号阳光
 MILK_SKU = "MP-APTAMIL-S2"
 
 
-def make_story_customer(
-    people: PeopleMaker, orders: OrderMaker, extra_orders: int
-) -> tuple[Person, list[Outcome]]:
+def make_story_customer(people: PeopleMaker, orders: OrderMaker, extra_orders: int) -> tuple[Person, list[Outcome]]:
     """Customer number 0: ten big purchases this year (diamond), a few ordinary ones, and the milk powder."""
     ctx = people.ctx
     person = people.make(0, name=STORY_NAME, phone=STORY_PHONE, home=STORY_HOME)

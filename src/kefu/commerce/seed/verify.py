@@ -21,9 +21,7 @@ ONLINE = "online"
 def digest() -> str:
     """SHA-256 over (order number, customer phone, payable, status) of every order, in number order."""
     h = hashlib.sha256()
-    rows = Order.objects.order_by("number").values_list(
-        "number", "customer__phone", "payable_amount", "status"
-    )
+    rows = Order.objects.order_by("number").values_list("number", "customer__phone", "payable_amount", "status")
     for number, phone, payable, status in rows.iterator(chunk_size=10_000):
         h.update(f"{number}|{phone}|{payable:.2f}|{status}\n".encode())
     return h.hexdigest()
@@ -144,13 +142,16 @@ def shipment_problems(shipment: Shipment, order_status: str) -> Iterator[str]:
             yield "a shipped order's tracking has a 'signed' event"
 
 
-def problems(*, limit: int = 50) -> list[str]:
-    """Up to `limit` problems over every order and customer (for demo and small data sets)."""
+def problems(*, limit: int = 50, sample: int | None = None) -> list[str]:
+    """Up to `limit` problems over every customer and every order (or `sample` orders picked at random)."""
     found: list[str] = []
     for customer in Customer.objects.only("phone").iterator(chunk_size=5000):
         if not is_valid_phone(customer.phone):
             found.append(f"customer {customer.pk}: invalid phone {customer.phone!r}")
-    qs = Order.objects.order_by("pk").prefetch_related(
+    qs = Order.objects.order_by("pk")
+    if sample is not None:
+        qs = qs.filter(pk__in=list(Order.objects.order_by("?").values_list("pk", flat=True)[:sample]))
+    qs = qs.prefetch_related(
         "lines__sku__product",
         "payments",
         Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events")),

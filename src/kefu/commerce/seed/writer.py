@@ -210,9 +210,7 @@ class _Table:
             elif f.null:
                 extra_values.append(None)
             else:
-                raise SeedError(
-                    f"{model.__name__}.{name} is required and has no default: teach the seed about it"
-                )
+                raise SeedError(f"{model.__name__}.{name} is required and has no default: teach the seed about it")
             extra_names.append(name)
         self.model = model
         self.attnames = tuple(columns) + tuple(extra_names)
@@ -426,7 +424,5 @@ def flush() -> dict[str, int]:
             if broken:
                 raise DatabaseError(f"rows in {sorted({b[0] for b in broken})} still refer to seeded data")
     except DatabaseError as exc:
-        raise SeedError(
-            f"--flush refused: other data refers to the seeded rows ({exc}). Nothing was deleted."
-        ) from exc
+        raise SeedError(f"--flush refused: other data refers to the seeded rows ({exc}). Nothing was deleted.") from exc
     return counts
