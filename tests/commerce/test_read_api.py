@@ -52,7 +52,7 @@ def as_role(client, staff_user, role):
 
 # --- who may read ---------------------------------------------------------------------------------
 
-URLS = ["/api/v1/customers?phone=13987654321", "/api/v1/customers?q=王", "/api/v1/orders/KF-NEW"]
+URLS = ["/api/v1/customers?phone=13987654321", "/api/v1/customers?q=王芳", "/api/v1/orders/KF-NEW"]
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -148,26 +148,28 @@ def test_unknown_or_malformed_phone(client, wang, staff_user):
 
 
 def test_search_by_order_number_name_or_phone(client, wang, staff_user):
-    f.customer(name="王小明", password=None)
-    f.customer(name="李王氏", password=None)
+    f.customer(name="王芳芳", password=None)
+    f.customer(name="李王芳", password=None)
     as_role(client, staff_user, "presale_agent")
 
     by_order = client.get("/api/v1/customers", {"q": "KF-MID"}).json()
     assert [m["name"] for m in by_order["matches"]] == ["王芳"] and by_order["customer"]["name"] == "王芳"
-    by_name = client.get("/api/v1/customers", {"q": "王"}).json()
-    assert [m["name"] for m in by_name["matches"]] == ["王小明", "王芳", "李王氏"]
+    by_name = client.get("/api/v1/customers", {"q": "王芳"}).json()
+    assert [m["name"] for m in by_name["matches"]] == ["王芳", "王芳芳", "李王芳"]  # starting with it first
     assert by_name["customer"] is None  # several matches: summaries only
-    assert by_name["matches"][1]["phone"] == "139****4321"
+    assert by_name["matches"][0]["phone"] == "139****4321"
     by_phone = client.get("/api/v1/customers", {"q": "13987654321"}).json()
     assert [m["name"] for m in by_phone["matches"]] == ["王芳"]
     assert client.get("/api/v1/customers", {"q": "nobody"}).json() == {"customer": None, "matches": []}
+    too_short = client.get("/api/v1/customers", {"q": "王"})
+    assert too_short.status_code == 422 and too_short.json()["detail"][0]["loc"] == ["query", "q"]
 
 
 def test_search_returns_at_most_twenty(client, roles, staff_user):
     for _ in range(25):
         f.customer(name="张伟", password=None)  # no hashing: fast
     agent = as_role(client, staff_user, "presale_agent")
-    matches = agent.get("/api/v1/customers", {"q": "张"}).json()["matches"]
+    matches = agent.get("/api/v1/customers", {"q": "张伟"}).json()["matches"]
     assert len(matches) == 20
 
 

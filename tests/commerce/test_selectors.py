@@ -88,14 +88,34 @@ def test_recent_orders_are_newest_first():
     assert placed == sorted(placed, reverse=True)
 
 
-def test_find_customers_is_one_query_and_ranks_exact_hits_first(django_assert_num_queries):
+def test_search_by_name_is_one_query_with_order_counts(django_assert_num_queries):
     zhang = f.customer(name="张伟", password=None)
-    f.customer(name="老张", password=None)
-    f.customer(name="张三", password=None)
-    order = f.order(f.customer(name="李四", password=None), [(f.sku(), 1)], number="ZHANG-1")
+    f.customer(name="老张伟", password=None)
+    f.order(zhang, [(f.sku(), 1)])
     with django_assert_num_queries(1):
-        found = selectors.find_customers("张")
-    assert [c.name for c in found] == ["张三", "张伟", "老张"]
-    assert selectors.find_customers(order.number) == [order.customer]
-    assert selectors.find_customers(zhang.phone) == [zhang]
-    assert selectors.find_customers("  ") == []
+        found = selectors.search_customers("张伟")
+    assert found.matched_by == "name"
+    assert [(c.name, c.order_count) for c in found.customers] == [("张伟", 1), ("老张伟", 0)]
+
+
+def test_search_by_phone_and_order_number():
+    zhang = f.customer(name="张伟", phone="13900007777", password=None)
+    order = f.order(f.customer(name="李四", password=None), [(f.sku(), 1)], number="ZHANG-1")
+    assert selectors.search_customers("+86 139-0000-7777").customers == [zhang]
+    by_order = selectors.search_customers("zhang-1")
+    assert (by_order.matched_by, by_order.order, by_order.customers) == ("order", order, [order.customer])
+
+
+@pytest.mark.parametrize("raw,searched", [("  ", False), ("张", False), ("1391234", False), ("x" * 51, False),
+                                          ("张伟", True)])
+def test_too_little_or_too_much_gives_a_hint_instead(raw, searched):
+    found = selectors.search_customers(raw)
+    assert found.searched is searched
+    assert bool(found.hint) is (not searched and bool(raw.strip()))
+
+
+def test_name_matches_are_capped_and_flagged():
+    for i in range(3):
+        f.customer(name=f"王芳{i}", password=None)
+    found = selectors.search_customers("王芳", limit=2)
+    assert len(found.customers) == 2 and found.truncated

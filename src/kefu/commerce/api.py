@@ -141,8 +141,9 @@ def add_tracking_events(request: HttpRequest, carrier_code: str, tracking_number
 @router.get("/customers", auth=agents_or_shop, response=CustomerLookupOut, tags=["read"],
             summary="Find a customer by phone, or search by phone / order number / name")
 def lookup_customers(request: HttpRequest, phone: str | None = None, q: str | None = None):
-    """`phone`: that customer's 360 view (404 if none). `q`: up to 20 matches; the 360 view too when
-    exactly one matches. Phones are masked unless the viewer may see them."""
+    """`phone`: that customer's 360 view (404 if none). `q`: the workbench's search box (a phone, an order
+    number or part of a name): up to 20 matches, and the 360 view too when exactly one matches. Input too
+    short or too long to search is a 422 with a hint. Phones are masked unless the viewer may see them."""
     full = _sees_full_phone(request)
     if phone:
         try:
@@ -153,7 +154,10 @@ def lookup_customers(request: HttpRequest, phone: str | None = None, q: str | No
             raise NotFound("no customer has that phone number", field="phone", location="query")
         matches = [customer]
     elif q and q.strip():
-        matches = selectors.find_customers(q)
+        found = selectors.search_customers(q)
+        if found.hint:
+            raise ValidationError([_error(["query", "q"], found.hint, "unsearchable")])
+        matches = found.customers
     else:
         raise ValidationError([_error(["query", "q"], "give phone or q", "missing")])
     view = selectors.customer_360(matches[0]) if len(matches) == 1 else None

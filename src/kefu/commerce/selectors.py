@@ -7,10 +7,11 @@ model instances whose relations are already loaded: iterate `.all()` on them fre
 
 from __future__ import annotations
 
-from contextlib import suppress
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, When
+from django.utils.translation import gettext as _
 
 from kefu.core.phones import normalise_phone
 
@@ -18,6 +19,11 @@ from .models import Address, Customer, Order, OrderLine, Shipment, TrackingEvent
 
 RECENT_ORDERS = 20
 MAX_MATCHES = 20
+MIN_NAME_CHARS = 2
+MAX_QUERY_CHARS = 50
+_SEPARATORS = re.compile(r"[\s\-()]")
+_PHONE_LIKE = re.compile(r"^(\+86|0086)?\d+$")
+_ORDER_NUMBER = re.compile(r"^[A-Za-z0-9._-]{4,64}$")
 
 
 @dataclass(frozen=True)
@@ -59,20 +65,82 @@ def customer_by_phone(phone: str) -> Customer | None:
     return Customer.objects.filter(phone=normalise_phone(phone)).first()
 
 
-def find_customers(q: str, *, limit: int = MAX_MATCHES) -> list[Customer]:
-    """Customers whose phone or an order number equals q, or whose name contains it (1 query).
+@dataclass
+class CustomerSearch:
+    """What one search box finds: customers, how they matched, or a hint why nothing was searched."""
 
-    Exact phone / order-number hits come first, then names starting with q, then the rest by name.
-    """
-    q = (q or "").strip()
-    if not q:
-        return []
-    exact = Q(Exists(Order.objects.filter(customer=OuterRef("pk"), number=q)))
-    with suppress(ValueError):
-        exact |= Q(phone=normalise_phone(q))
-    rank = Case(When(exact, then=0), When(name__startswith=q, then=1), default=2, output_field=IntegerField())
-    matches = Customer.objects.filter(exact | Q(name__icontains=q)).annotate(rank=rank)
-    return list(matches.order_by("rank", "name", "id")[:limit])
+    query: str = ""
+    matched_by: str = ""  # "phone" | "order" | "name" | "" (nothing searched or nothing found)
+    customers: list[Customer] = field(default_factory=list)  # each with `.order_count`
+    order: Order | None = None  # the order whose number was searched for
+    hint: str = ""  # why the input could not be searched, in the user's language
+    truncated: bool = False  # more than `limit` names matched
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.query) and not self.hint
+
+
+def _customers_with_order_count() -> QuerySet[Customer]:
+    return Customer.objects.annotate(order_count=Count("orders")).order_by("name", "id")
+
+
+def _by_name(query: str, limit: int) -> list[Customer]:
+    """Names starting with the query first, then names containing it; one query."""
+    starts = Case(When(name__startswith=query, then=0), default=1, output_field=IntegerField())
+    return list(_customers_with_order_count().filter(name__icontains=query).annotate(starts=starts)
+                .order_by("starts", "name", "id")[: limit + 1])
+
+
+def _by_order_number(query: str, found: CustomerSearch) -> bool:
+    """Order numbers are matched as typed (they may hold dashes) or with separators removed."""
+    candidates = {c for c in (query, _SEPARATORS.sub("", query)) if _ORDER_NUMBER.match(c)}
+    if not candidates:
+        return False
+    order = (Order.objects.select_related("customer")
+             .filter(Q.create([("number__iexact", c) for c in candidates], connector=Q.OR)).first())
+    if order is None:
+        return False
+    found.matched_by, found.order = "order", order
+    found.customers = list(_customers_with_order_count().filter(pk=order.customer_id))
+    return True
+
+
+def search_customers(raw: str, *, limit: int = MAX_MATCHES) -> CustomerSearch:
+    """One box for agents and tools: a mobile number (exact; spaces, dashes, +86 allowed), an order number
+    (exact) or part of a name (at least MIN_NAME_CHARS). Too little or too much to search on gives a hint."""
+    query = (raw or "").strip()
+    found = CustomerSearch(query=query)
+    if not query:
+        return found
+    if len(query) > MAX_QUERY_CHARS:
+        found.hint = _("That is too long to search. Enter at most %(n)d characters.") % {"n": MAX_QUERY_CHARS}
+        return found
+    compact = _SEPARATORS.sub("", query)
+    if _PHONE_LIKE.match(compact):
+        try:
+            phone = normalise_phone(compact)
+        except ValueError:
+            phone = None
+        if phone:
+            found.matched_by = "phone"
+            found.customers = list(_customers_with_order_count().filter(phone=phone))
+            if found.customers:
+                return found
+        if _by_order_number(query, found):
+            return found
+        if phone is None:
+            found.hint = _("Enter the full 11-digit mobile number or the complete order number.")
+        return found
+    if _by_order_number(query, found):
+        return found
+    if len(query) < MIN_NAME_CHARS:
+        found.hint = _("Enter at least %(n)d characters of the customer's name.") % {"n": MIN_NAME_CHARS}
+        return found
+    names = _by_name(query, limit)
+    found.matched_by = "name"
+    found.customers, found.truncated = names[:limit], len(names) > limit
+    return found
 
 
 def order_detail_queryset() -> QuerySet[Order]:

@@ -32,7 +32,7 @@ class LoginView(auth_views.LoginView):
 def search(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    outcome = queries.find_customers(query)
+    outcome = selectors.search_customers(query)
     # htmx asks for the results alone; a history restore (back button after a cache miss) needs the page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "workbench/search.html#results" if partial else "workbench/search.html"

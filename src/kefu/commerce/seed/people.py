@@ -37,55 +37,15 @@ STAFF_NAMES = {
 }
 
 # Mainland mobile prefixes in use (1[3-9]x); 138 is reserved for the story customer.
-MOBILE_PREFIXES = tuple(
-    p
-    for p in [
-        "130",
-        "131",
-        "132",
-        "133",
-        "134",
-        "135",
-        "136",
-        "137",
-        "139",
-        "150",
-        "151",
-        "152",
-        "153",
-        "155",
-        "156",
-        "157",
-        "158",
-        "159",
-        "166",
-        "170",
-        "171",
-        "172",
-        "173",
-        "175",
-        "176",
-        "177",
-        "178",
-        "180",
-        "181",
-        "182",
-        "183",
-        "184",
-        "185",
-        "186",
-        "187",
-        "188",
-        "189",
-        "191",
-        "193",
-        "195",
-        "196",
-        "197",
-        "198",
-        "199",
-    ]
-)
+_MOBILE_BLOCKS = {
+    "13": "012345679",
+    "15": "012356789",
+    "16": "6",
+    "17": "01235678",
+    "18": "0123456789",
+    "19": "1356789",
+}
+MOBILE_PREFIXES = tuple(f"{head}{tail}" for head, tails in _MOBILE_BLOCKS.items() for tail in tails)
 _CITY_CUM = tuple(accumulate(c.weight for c in CITIES))
 _AREA_CODES = {
     "北京市": "010",
