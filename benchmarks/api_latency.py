@@ -11,6 +11,7 @@ request for the lightest and the heaviest customer: equal counts mean no N+1.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import socket
@@ -26,6 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 os.environ.setdefault("KEFU_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kefu_bench")
 REDIS = os.environ.get("KEFU_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 REQUESTS = {1: 300, 16: 1500, 64: 3000}
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
 
 def free_port() -> int:
@@ -67,9 +69,12 @@ async def drive(base: str, paths: list[str], concurrency: int, total: int, heade
             nonlocal errors
             for i in queue:
                 t = time.perf_counter()
-                response = await client.get(paths[i % len(paths)])
+                try:
+                    ok = (await client.get(paths[i % len(paths)])).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
                 latencies.append(time.perf_counter() - t)
-                errors += response.status_code != 200
+                errors += not ok
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))

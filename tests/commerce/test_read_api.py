@@ -222,3 +222,23 @@ def test_endpoint_query_counts_do_not_grow_with_history(client, wang, staff_user
             add_tracking_event(shipment, occurred_at=T0 + timedelta(hours=hour), place="北京",
                                code="in_transit")
     assert (queries(URLS[0]), queries("/api/v1/orders/KF-BIG")) == small
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(client):
+    from datetime import timedelta
+
+    from kefu.commerce.models import Integration
+    from kefu.commerce.services.integrations import authenticate, create_integration
+    from kefu.core import clock
+
+    integration, token = create_integration("shop-usage")
+    authenticate(token)
+    first = Integration.objects.get(pk=integration.pk).last_used_at
+    assert first is not None
+    clock.freeze(first + timedelta(seconds=30))
+    authenticate(token)
+    assert Integration.objects.get(pk=integration.pk).last_used_at == first
+    clock.advance(timedelta(seconds=31))
+    authenticate(token)
+    assert Integration.objects.get(pk=integration.pk).last_used_at == first + timedelta(seconds=61)
+    assert authenticate("kefu_wrong") is None

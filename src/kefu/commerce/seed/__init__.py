@@ -37,8 +37,9 @@ from kefu.core import clock, roles
 from ..tiers import tier_for_spend
 from .catalog import write_catalog
 from .context import DAY, SeedContext, anchor_timestamp, money, to_datetime
-from .orders import COMPLETED, DELIVERED, ONLINE, SPENDING, OrderMaker, Plan, required_plans
+from .orders import OrderMaker
 from .people import DEMO_PASSWORD, STORY_PHONE, PeopleMaker, demo_accounts
+from .plans import COMPLETED, DELIVERED, ONLINE, SPENDING, Plan, required_plans
 from .pools import build_pools
 from .story import make_story_customer
 from .writer import SeedError, existing_data, first_free_ids, flush, make_writer

@@ -8,8 +8,9 @@ arrived — backed up at the courier's 宿迁 depot. The customer logs in with S
 from __future__ import annotations
 
 from .context import DAY, HOUR, MINUTE, local_midnight
-from .orders import COMPLETED, DELIVERED, ONLINE, SHIPPED, Basket, OrderMaker, Outcome, Plan, Timeline
+from .orders import Basket, OrderMaker, Outcome, Timeline
 from .people import STORY_PHONE, PeopleMaker, Person
+from .plans import COMPLETED, DELIVERED, ONLINE, SHIPPED, Plan
 
 STORY_NAME = "孙建国"
 STORY_HOME = ("江苏省", "宿迁市", "宿城区", "洪泽湖东路88号阳光花园6栋2单元501室")

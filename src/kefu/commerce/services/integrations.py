@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
 
@@ -23,8 +24,17 @@ def create_integration(name: str) -> tuple[Integration, str]:
     return integration, token
 
 
+# How fresh "last used" needs to be: writing it on every request would make every read a write, all
+# contending for one row.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def authenticate(token: str) -> Integration | None:
     integration = Integration.objects.filter(token_hash=hash_token(token), is_active=True).first()
-    if integration is not None:
-        Integration.objects.filter(pk=integration.pk).update(last_used_at=clock.now())
+    if integration is None:
+        return None
+    now = clock.now()
+    if integration.last_used_at is None or now - integration.last_used_at >= LAST_USED_RESOLUTION:
+        Integration.objects.filter(pk=integration.pk).update(last_used_at=now)
+        integration.last_used_at = now
     return integration

@@ -30,8 +30,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write("background duties: left to Celery (`celery -A kefu worker -B`)")
         try:
+            # Keep-alive longer than a load balancer's idle timeout, so the proxy closes first.
             uvicorn.run("kefu.asgi:application", host=host, port=port, workers=workers, log_level="info",
-                        lifespan="off")
+                        lifespan="off", timeout_keep_alive=30)
         finally:
             if runner:
                 runner.stop()
