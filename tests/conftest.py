@@ -35,3 +35,19 @@ def staff_user(db, roles):
         return user
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_database_before_teardown(django_db_setup, django_db_blocker):
+    """On PostgreSQL, connections are pooled (settings.py). A connection that a server thread (the browser
+    tests' live server) took from the pool would keep the test database from being dropped: end them."""
+    yield
+    from django.db import connection, connections
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    for conn in connections.all():
+        if getattr(conn, "pool", None) is not None:
+            conn.close_pool()
