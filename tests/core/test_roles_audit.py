@@ -75,3 +75,18 @@ def test_warehouse_works_shipments_in_the_admin_but_sees_no_customers(staff_user
     assert client.get("/admin/commerce/shipment/").status_code == 200
     assert client.get("/admin/commerce/customer/").status_code == 403
     assert client.get("/admin/core/auditentry/").status_code == 403
+
+
+def test_outbox_event_page_shows_its_deliveries(staff_user, client, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from kefu.core import events
+    from kefu.core.models import OutboxEvent
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.emit("order.status_changed", {"order": "KF-ADMIN-1", "from": "paid", "to": "shipped"})
+    event = OutboxEvent.objects.get()
+    client.force_login(staff_user(roles.SUPERVISOR))
+    page = client.get(f"/admin/core/outboxevent/{event.pk}/change/")
+    assert page.status_code == 200
+    assert "push_to_order_watchers" in page.content.decode()

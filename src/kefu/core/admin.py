@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, OutboxEvent
+from .models import AuditEntry, OutboxDelivery, OutboxEvent
 
 
 @admin.register(AuditEntry)
@@ -20,12 +20,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
+class OutboxDeliveryInline(admin.TabularInline):
+    """Which subscribers have handled the event (each exactly once)."""
+
+    model = OutboxDelivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["subscriber", "delivered_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
     list_display = ["id", "topic", "created_at", "dispatched_at", "attempts", "last_error"]
     list_filter = ["topic", ("dispatched_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["topic", "payload", "created_at", "available_at", "claimed_until", "dispatched_at",
                        "attempts", "last_error"]
+    inlines = [OutboxDeliveryInline]
 
     def has_add_permission(self, request):
         return False

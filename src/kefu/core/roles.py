@@ -41,7 +41,7 @@ PERMISSIONS: dict[str, list[str]] = {
     PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH],
     AFTERSALE_AGENT: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order"],
     SUPERVISOR: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order", "commerce.change_customer",
-                 "core.view_auditentry", "core.view_outboxevent"],
+                 "core.view_auditentry", "core.view_outboxevent", "core.view_outboxdelivery"],
     CARE_TEAM: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order", "commerce.change_customer",
                 "core.view_auditentry"],
     WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",

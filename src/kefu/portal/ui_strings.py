@@ -1,4 +1,4 @@
-"""Strings of the shared templates in src/kefu/templates (base layout, 403, 404).
+"""Strings of the shared templates in src/kefu/templates (base layout, pager, 403, 404).
 
 That folder belongs to no app, so `makemessages` run inside portal/ would not see them; listing them
 here puts them in the portal catalog. tests/portal/test_i18n.py fails if a template string is missing.
@@ -19,6 +19,10 @@ BASE_TEMPLATE_STRINGS = [
     gettext_noop("This page could not be found"),
     gettext_noop("This page does not exist, or it is not yours to see."),
     gettext_noop("Back to the start"),
+    gettext_noop("Pages"),
+    gettext_noop("Previous"),
+    gettext_noop("Next"),
+    gettext_noop("Page %(n)s of %(total)s"),
     gettext_noop("No access"),
     gettext_noop(
         "Your account is not allowed to open this page. If you need it for your work, ask your supervisor."
