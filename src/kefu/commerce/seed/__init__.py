@@ -38,13 +38,14 @@ from ..tiers import tier_for_spend
 from .catalog import write_catalog
 from .context import DAY, SeedContext, anchor_timestamp, money, to_datetime
 from .orders import OrderMaker
-from .people import DEMO_PASSWORD, STORY_PHONE, PeopleMaker, demo_accounts
+from .people import DEMO_PASSWORD, STORY_PHONE, PeopleMaker, accounts_table, demo_accounts
 from .plans import COMPLETED, DELIVERED, ONLINE, SPENDING, Plan, required_plans
 from .pools import build_pools
 from .story import make_story_customer
 from .writer import SeedError, existing_data, first_free_ids, flush, make_writer
 
-__all__ = ["DEMO_PASSWORD", "SCALES", "STORY_PHONE", "SeedError", "SeedReport", "demo_accounts", "run_seed"]
+__all__ = ["DEMO_PASSWORD", "SCALES", "STORY_PHONE", "SeedError", "SeedReport", "accounts_table", "demo_accounts",
+           "run_seed"]
 
 
 @dataclass(frozen=True)

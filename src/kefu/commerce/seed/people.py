@@ -92,6 +92,13 @@ def demo_accounts() -> list[dict[str, str]]:
     return accounts
 
 
+def accounts_table(base_url: str = "") -> str:
+    """The logins to print, one per line: role, username, password, where (prefixed with base_url)."""
+    rows = [f"{'role':<18}{'username':<16}{'password':<18}where"]
+    rows += [f"{a['role']:<18}{a['username']:<16}{a['password']:<18}{base_url}{a['where']}" for a in demo_accounts()]
+    return "\n".join(rows)
+
+
 def create_staff_accounts(password_hash: str, joined_at) -> tuple[list[str], list[str]]:
     """One account per staff role (username = role name), `admin` a superuser. Returns (created, kept).
 

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Prepare and print, but do not serve.")
 
     def handle(self, *args, host, port, seed, no_serve, **options):
-        from kefu.commerce.seed import demo_accounts
+        from kefu.commerce.seed import accounts_table
 
         db = settings.DATABASES["default"]
         self.stdout.write(f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
@@ -25,14 +25,11 @@ class Command(BaseCommand):
         if Order.objects.exists():
             self.stdout.write(f"demo data: reusing the {Order.objects.count()} orders already loaded")
         else:
-            call_command("seed", "--scale", "demo", "--seed", str(seed))
+            call_command("seed", "--scale", "demo", "--seed", str(seed), "--no-accounts")
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS(f"\nkefu is ready on {base}"))
         self.stdout.write(f"  portal {base}/   workbench {base}/workbench/   admin {base}/admin/   "
                           f"API docs {base}/api/docs\n")
-        self.stdout.write(f"{'role':<18}{'username':<16}{'password':<18}where")
-        for account in demo_accounts():
-            self.stdout.write(f"{account['role']:<18}{account['username']:<16}{account['password']:<18}"
-                              f"{base}{account['where']}")
+        self.stdout.write(accounts_table(base))
         if not no_serve:
             call_command("serve", host=host, port=port)

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.commerce.seed import SCALES, SeedError, demo_accounts, run_seed
+from kefu.commerce.seed import SCALES, SeedError, accounts_table, run_seed
 
 
 def _date(value: str) -> date:
@@ -49,6 +49,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Afterwards, check every order against the house rules (at large: 20,000 picked at random).",
         )
+        parser.add_argument("--no-accounts", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, scale, seed, anchor, flush, no_progress, verify, **options):
         try:
@@ -85,8 +86,5 @@ class Command(BaseCommand):
                 raise CommandError("the seeded data breaks house rules:\n  " + "\n  ".join(found))
             checked = f"{sample:,} orders picked at random pass" if sample else "every order passes"
             self.stdout.write(f"verified: {checked} the amount, status and tracking checks")
-        self.stdout.write(f"\n{'role':<18}{'username':<16}{'password':<18}where")
-        for account in demo_accounts():
-            self.stdout.write(
-                f"{account['role']:<18}{account['username']:<16}{account['password']:<18}{account['where']}"
-            )
+        if not options["no_accounts"]:
+            self.stdout.write("\n" + accounts_table())
