@@ -1,7 +1,9 @@
 """`make bench`: every benchmark of kefu, each printing a comparison (a baseline, a bound or a peer).
 
-Today: the `large` data set in PostgreSQL (loaded by benchmarks/seed_large.py, or reused), then
-customer-360 by phone and order detail through the HTTP API at concurrency 1, 16 and 64.
+- seed_large.py: the `large` data set into PostgreSQL (or reused), against the 10-minute bound;
+- api_latency.py: customer-360 by phone and order detail through the HTTP API at concurrency 1, 16 and 64,
+  against the stack's floor (/api/health), and SQL queries per request;
+- policy.py: after-sales policy decisions per second, the pure function against `kefu policy check`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kefu_bench"
 
 def main() -> int:
     env = {**os.environ, "KEFU_DATABASE_URL": os.environ.get("KEFU_BENCH_DATABASE_URL", DEFAULT_URL)}
-    for script in ["seed_large.py", "api_latency.py"]:
+    for script in ["seed_large.py", "api_latency.py", "policy.py"]:
         print(f"\n### {script}", flush=True)
         result = subprocess.run([sys.executable, str(HERE / script)], env=env)
         if result.returncode:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ninja",
     "kefu.core",
     "kefu.commerce",
+    "kefu.aftersales",
     "kefu.portal",
     "kefu.workbench",
 ]
