@@ -43,7 +43,8 @@ def transition(order: Order, target: str, *, actor=None, at: datetime | None = N
     audit.status_changed(order, current, target, actor=actor, reason=reason or cancel_reason)
     events.emit("order.status_changed", {"order": order.number, "order_id": order.pk, "from": current,
                                          "to": target, "at": at.isoformat()})
-    if target in SPENDING_STATES and current not in SPENDING_STATES or target == CANCELLED:
+    starts_counting = target in SPENDING_STATES and current not in SPENDING_STATES
+    if starts_counting or target == CANCELLED:  # spend changed: the membership tier may move
         transaction.on_commit(lambda: _refresh_tier(order.customer_id))
     return order
 
