@@ -1,8 +1,6 @@
 """`make demo` end to end: `kefu demo` in a fresh var dir migrates, seeds, prints logins and serves pages,
 admin, API docs, static files and websockets on one port, with the background duties running."""
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,41 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.demo_server import demo_env, demo_server
+
 pytestmark = pytest.mark.xdist_group("demo")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    var = tmp_path_factory.mktemp("demo-var")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    env.update(KEFU_VAR_DIR=str(var), KEFU_DUTY_TICK_SECONDS="0.5", DJANGO_SETTINGS_MODULE="kefu.settings")
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = (var / "demo.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "kefu.cli", "demo", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.kill()
-    yield base, var, proc
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with demo_server(tmp_path_factory.mktemp("demo-var")) as server:
+        yield server.base, server.var, server.process
 
 
 def output(var: Path) -> str:
@@ -93,8 +65,7 @@ def test_embedded_duties_cancel_overdue_unpaid_orders(demo):
               "print(Order.objects.filter(status='pending_payment', payment_method='online', "
               "payment_deadline__lte=clock.now()).count(), "
               "AuditEntry.objects.filter(actor_label='duty:cancel_unpaid_orders').count())")
-    env = {**os.environ, "KEFU_VAR_DIR": str(var)}
-    env.pop("KEFU_DATABASE_URL", None)
+    env = demo_env(var)
     deadline = time.monotonic() + 30
     overdue = cancelled_by_duty = None
     while time.monotonic() < deadline:

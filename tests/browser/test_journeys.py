@@ -6,8 +6,8 @@
    opens the customer 360 and sees the order.
 
 Screenshots for the README: var/screenshots/portal-order.png and var/screenshots/workbench-360.png.
-The live server speaks WSGI only, so the page's websocket cannot connect here; kefu.js gives up
-quietly and the timeline is still served (tests/portal/test_live_timeline.py covers the websocket).
+pytest-django's live server speaks WSGI only, so the page's websocket cannot connect here and kefu.js gives
+up quietly; test_live_timeline_in_browser.py drives the live update against the real ASGI server.
 """
 
 from __future__ import annotations
@@ -31,14 +31,9 @@ PASSWORD = "kefu-pass-123"
 
 
 @pytest.fixture
-def browser_page(settings):
+def browser_page():
     from playwright.sync_api import sync_playwright
 
-    # The shared stylesheet and script live in src/kefu/static (no app): until settings list that
-    # folder in STATICFILES_DIRS, add it here so the screenshots show the real look.
-    static_dir = Path(__file__).resolve().parents[2] / "src" / "kefu" / "static"
-    if static_dir not in [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]:
-        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), static_dir]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

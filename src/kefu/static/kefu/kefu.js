@@ -1,6 +1,6 @@
 // kefu — live order pages. An element with data-live-order listens on its websocket and, when the
 // server says the order changed, refetches its timeline partial with htmx. No build step, no library
-// besides htmx (from django-htmx).
+// besides htmx (from django-htmx). The element's data-live attribute says "connected" or "closed".
 (function () {
   "use strict";
 
@@ -21,6 +21,7 @@
       var socket = new WebSocket(scheme + window.location.host + path);
       socket.onopen = function () {
         opened = true;
+        el.setAttribute("data-live", "connected");
         delay = 1000;
         failures = 0;
       };
@@ -30,6 +31,7 @@
         if (data && data.type === "order.changed") refresh();
       };
       socket.onclose = function () {
+        el.setAttribute("data-live", "closed");
         // Refused (not allowed) or no websocket server: give up after a few tries; the page still
         // has its Refresh button. A dropped connection reconnects with back-off and catches up.
         failures = opened ? 0 : failures + 1;
