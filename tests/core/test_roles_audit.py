@@ -90,3 +90,18 @@ def test_outbox_event_page_shows_its_deliveries(staff_user, client, django_captu
     page = client.get(f"/admin/core/outboxevent/{event.pk}/change/")
     assert page.status_code == 200
     assert "push_to_order_watchers" in page.content.decode()
+
+
+@pytest.mark.parametrize("role,can_see_cases,can_see_refunds,can_inspect", [
+    (roles.AFTERSALE_AGENT, True, True, False),
+    (roles.SUPERVISOR, True, True, False),
+    (roles.CARE_TEAM, True, True, False),
+    (roles.WAREHOUSE, True, False, True),
+    (roles.PRESALE_AGENT, False, False, False),
+    (roles.OPERATIONS, False, False, False),
+])
+def test_after_sales_permissions_follow_the_role(staff_user, role, can_see_cases, can_see_refunds, can_inspect):
+    user = staff_user(role)
+    assert user.has_perm("aftersales.view_aftersalescase") is can_see_cases
+    assert user.has_perm("aftersales.view_refund") is can_see_refunds
+    assert user.has_perm("aftersales.add_inspection") is can_inspect

@@ -33,20 +33,32 @@ _READ_COMMERCE = [
     "commerce.view_product", "commerce.view_sku", "commerce.view_category", "commerce.view_seller",
     "commerce.view_carrier", "commerce.view_invoice",
 ]
+_READ_AFTERSALES = [
+    "aftersales.view_aftersalescase", "aftersales.view_caseline", "aftersales.view_caseevidence",
+    "aftersales.view_returnshipment", "aftersales.view_inspection", "aftersales.view_refund",
+    "aftersales.view_compensationcoupon",
+]
+# Working cases: statuses move only through the services (the admin's actions call them).
+_WORK_CASES = ["aftersales.change_aftersalescase", "aftersales.add_aftersalescase"]
 WORKBENCH = "commerce.view_customer_360"  # may use the agents' workbench
 FULL_PHONE = "commerce.view_customer_phone"  # sees phone numbers unmasked
 
 PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],
     PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH],
-    AFTERSALE_AGENT: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order"],
-    SUPERVISOR: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order", "commerce.change_customer",
-                 "core.view_auditentry", "core.view_outboxevent", "core.view_outboxdelivery"],
-    CARE_TEAM: [*_READ_COMMERCE, WORKBENCH, FULL_PHONE, "commerce.change_order", "commerce.change_customer",
-                "core.view_auditentry"],
+    AFTERSALE_AGENT: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE,
+                      "commerce.change_order"],
+    SUPERVISOR: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
+                 "commerce.change_customer", "core.view_auditentry", "core.view_outboxevent",
+                 "core.view_outboxdelivery"],
+    CARE_TEAM: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
+                "commerce.change_customer", "core.view_auditentry"],
     WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",
                 "commerce.view_trackingevent", "commerce.view_product", "commerce.view_sku",
-                "commerce.change_shipment", "commerce.add_trackingevent"],
+                "commerce.change_shipment", "commerce.add_trackingevent",
+                "aftersales.view_aftersalescase", "aftersales.view_caseline", "aftersales.view_caseevidence",
+                "aftersales.view_returnshipment", "aftersales.change_returnshipment",
+                "aftersales.view_inspection", "aftersales.add_inspection", "aftersales.change_inspection"],
     OPERATIONS: ["commerce.view_product", "commerce.view_sku", "commerce.view_category", "commerce.view_order",
                  "commerce.view_orderline", "commerce.change_product", "commerce.change_sku",
                  "commerce.add_product", "commerce.add_sku"],
