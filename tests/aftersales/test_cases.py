@@ -121,6 +121,14 @@ def test_bad_input_is_an_error_naming_the_field():
     _nothing_written()
 
 
+def test_an_unknown_condition_names_the_line_and_writes_nothing():
+    order = signed_order()
+    with pytest.raises(DomainError) as exc:
+        cases.open_case(order, "return", "no_reason", [asked(order, condition="like new")])
+    assert exc.value.field == "lines[0].condition" and "intact" in exc.value.message
+    _nothing_written()
+
+
 def test_unpaid_or_someone_elses_order_is_refused():
     unpaid = f.order(f.customer(), [(f.sku(), 1)])
     with pytest.raises(DomainError) as exc:

@@ -86,10 +86,7 @@ def build_request(order: Order, *, kind: str, reason: str, lines: Sequence[Asked
     for i, asked in enumerate(lines):
         if asked.order_line.order_id != order.pk:
             raise DomainError("this line is not part of the order", field=f"lines[{i}].order_line")
-        try:
-            condition = Condition(asked.condition)
-        except ValueError:
-            raise DomainError(f"unknown condition {asked.condition!r}", field=f"lines[{i}].condition") from None
+        condition = _choice(Condition, asked.condition, f"lines[{i}].condition")
         items.append(Item(sku=keys[asked.order_line.pk], qty=asked.quantity, condition=condition))
     evidence = frozenset({Evidence.PHOTO} if "photo" in evidence_kinds else set())
     if "outbound_record" in evidence_kinds:
