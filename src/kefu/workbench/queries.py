@@ -7,7 +7,7 @@ from kefu.commerce.models import Customer, Order, OrderStatus
 from kefu.core.audit import history
 
 
-def customer_360(customer_id: int) -> Customer:
+def customer_with_addresses(customer_id: int) -> Customer:
     """The customer with addresses; Customer.DoesNotExist when there is none."""
     return Customer.objects.select_related("user").prefetch_related("addresses").get(pk=customer_id)
 

@@ -44,7 +44,7 @@ def search(request):
 @agent_required
 def customer_detail(request, customer_id: int):
     try:
-        customer = queries.customer_360(customer_id)
+        customer = queries.customer_with_addresses(customer_id)
     except Customer.DoesNotExist:
         raise Http404("no such customer") from None
     page = Paginator(selectors.customer_orders(customer), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
