@@ -52,8 +52,11 @@ def seed(*args: str) -> str:
 
 @pytest.fixture
 def demo(settings):
-    """The demo data set for today's anchor (so the tier duty and the deadlines see it as current)."""
+    """The demo data set for today's anchor (so the tier duty and the deadlines see it as current), seen at
+    noon of that day: what is overdue or not yet must not depend on the hour CI happens to run."""
     settings.PASSWORD_HASHERS = FAST_HASHER
+    today = clock.localnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    clock.freeze(today)
     return run_seed(scale="demo", seed=2026, progress=False)
 
 
