@@ -135,6 +135,7 @@ class AfterSalesCase(models.Model):
         verbose_name = _("after-sales case")
         verbose_name_plural = _("after-sales cases")
         ordering = ["-created_at", "-id"]
+        permissions = [("view_hundred_minute_compliance", _("Can view 100-minute compliance"))]
         indexes = [
             models.Index(fields=["status", "created_at"], name="case_status_created"),
             models.Index(fields=["decided_at"], name="case_decided"),

@@ -42,6 +42,9 @@ _READ_AFTERSALES = [
 _WORK_CASES = ["aftersales.change_aftersalescase", "aftersales.add_aftersalescase"]
 WORKBENCH = "commerce.view_customer_360"  # may use the agents' workbench
 FULL_PHONE = "commerce.view_customer_phone"  # sees phone numbers unmasked
+WORK_CASES = "aftersales.change_aftersalescase"  # may work after-sales cases (approve, decline, refund…)
+WAREHOUSE_DESK = "aftersales.add_inspection"  # may receive, inspect and restock returns
+COMPLIANCE = "aftersales.view_hundred_minute_compliance"  # sees the 100-minute compliance report
 
 PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],
@@ -49,10 +52,10 @@ PERMISSIONS: dict[str, list[str]] = {
     AFTERSALE_AGENT: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE,
                       "commerce.change_order"],
     SUPERVISOR: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
-                 "commerce.change_customer", "core.view_auditentry", "core.view_outboxevent",
+                 COMPLIANCE, "commerce.change_customer", "core.view_auditentry", "core.view_outboxevent",
                  "core.view_outboxdelivery"],
     CARE_TEAM: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
-                "commerce.change_customer", "core.view_auditentry"],
+                COMPLIANCE, "commerce.change_customer", "core.view_auditentry"],
     WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",
                 "commerce.view_trackingevent", "commerce.view_product", "commerce.view_sku",
                 "commerce.change_shipment", "commerce.add_trackingevent",
@@ -67,7 +70,7 @@ PERMISSIONS: dict[str, list[str]] = {
 
 STAFF_ROLES = [r for r in PERMISSIONS if r != CUSTOMER]
 # Roles that may open the Django admin back office (is_staff); agents use the workbench. The warehouse
-# works shipments there until it has its own receiving screen.
+# has its receiving screen in the workbench and edits outbound shipments in the admin.
 ADMIN_SITE_ROLES = {SUPERVISOR, CARE_TEAM, OPERATIONS, WAREHOUSE, ADMIN}
 
 
