@@ -1,5 +1,6 @@
 """Settings, read from the environment (12-factor). See docs/operations.md for every variable."""
 
+import json
 import os
 from pathlib import Path
 
@@ -163,3 +164,9 @@ KEFU_UNPAID_ORDER_CANCEL_HOURS = int(os.environ.get("KEFU_UNPAID_ORDER_CANCEL_HO
 KEFU_TIER_THRESHOLDS = {"bronze": "1000", "silver": "5000", "gold": "10000", "diamond": "30000"}
 # How often the embedded runner looks for due duties, seconds.
 KEFU_DUTY_TICK_SECONDS = float(os.environ.get("KEFU_DUTY_TICK_SECONDS", "5"))
+# After-sales policy numbers that differ from the defaults (policy.PolicySettings; docs/aftersales-policy.md),
+# e.g. KEFU_AFTERSALES_POLICY='{"no_reason_days": 15, "reship_cutoff": "18:00"}'.
+KEFU_AFTERSALES_POLICY = json.loads(os.environ.get("KEFU_AFTERSALES_POLICY") or "{}")
+# 售后100分: minutes from warehouse receipt to the decision, and when the at-risk alert goes out [seed 001].
+KEFU_AFTERSALES_HUNDRED_MINUTES = int(os.environ.get("KEFU_AFTERSALES_HUNDRED_MINUTES", "100"))
+KEFU_AFTERSALES_ALERT_MINUTES = int(os.environ.get("KEFU_AFTERSALES_ALERT_MINUTES", "80"))

@@ -23,10 +23,10 @@ from kefu.core.money import ZERO
 
 from .. import case_states as st
 from ..models import AfterSalesCase, CaseLine
-from ..policy import decide, decision_to_dict
+from ..policy import decision_to_dict
 from . import evidence as evidence_files
 from ._common import payload
-from .policy_bridge import AskedLine, build_request, refusal_field
+from .policy_bridge import AskedLine, advise, refusal_field
 
 NOT_YET_PAID = {OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED}
 
@@ -106,10 +106,9 @@ def open_case(order: Order, kind: str, reason: str, lines: Sequence, evidence: S
     uploads = _uploads(evidence)
     checked = [evidence_files.checked(upload, field=f"evidence[{i}]") for i, (upload, _k) in enumerate(uploads)]
     now = now or clock.now()
-    request = build_request(order, kind=kind, reason=reason, lines=asked, evidence_kinds={k for _u, k in uploads},
-                            now=now, return_postage=return_postage, repairs_failed=repairs_failed,
-                            current_unit_price=current_unit_price)
-    decision = decide(request)
+    decision = advise(order, kind=kind, reason=reason, lines=asked, evidence_kinds={k for _u, k in uploads}, now=now,
+                      return_postage=return_postage, repairs_failed=repairs_failed,
+                      current_unit_price=current_unit_price)
     as_dict = decision_to_dict(decision)
     if not decision.allowed:
         raise PolicyRefused(as_dict, refusal_field(decision.rule))

@@ -15,8 +15,9 @@ from decimal import Decimal
 from kefu.commerce.models import Order, OrderLine
 from kefu.core.errors import DomainError
 
-from ..policy import Condition, Evidence, Item, Kind, Line, PolicyInputError, Reason, Request
+from ..policy import Condition, Decision, Evidence, Item, Kind, Line, PolicyInputError, Reason, Request, decide
 from ..policy import Order as PolicyOrder
+from ..policy_settings import configured
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,16 @@ def build_request(order: Order, *, kind: str, reason: str, lines: Sequence[Asked
                        current_unit_price=current_unit_price)
     except PolicyInputError as exc:
         raise DomainError(exc.message, field=_field(exc.field)) from None
+
+
+def advise(order: Order, *, kind: str, reason: str, lines: Sequence[AskedLine], evidence_kinds: set[str], now,
+           return_postage: Decimal = Decimal("0.00"), repairs_failed: int = 0,
+           current_unit_price: Decimal | None = None) -> Decision:
+    """What the policy, with the shop's configured numbers, says about this request. Saves nothing."""
+    request = build_request(order, kind=kind, reason=reason, lines=lines, evidence_kinds=evidence_kinds, now=now,
+                            return_postage=return_postage, repairs_failed=repairs_failed,
+                            current_unit_price=current_unit_price)
+    return decide(request, configured())
 
 
 # Which input of open_case a refusal is about, by the policy rule's last part.

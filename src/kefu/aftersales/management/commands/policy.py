@@ -7,9 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from kefu.aftersales.policy import PolicyInputError, decide, decision_to_dict, parse_request, parse_requests
+from kefu.aftersales.policy_settings import configured
 
 
 def _dumps(output: dict | list) -> str:
@@ -38,13 +40,17 @@ class Command(BaseCommand):
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CommandError(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        try:
+            rules = configured()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         collecting = gc.isenabled()
         gc.disable()  # a big batch builds many objects and no cycles: collections would only cost time (≈2×)
         try:
             if isinstance(raw, list):
-                output = [decision_to_dict(decide(request)) for request in parse_requests(raw)]
+                output = [decision_to_dict(decide(request, rules)) for request in parse_requests(raw)]
             else:
-                output = decision_to_dict(decide(parse_request(raw)))
+                output = decision_to_dict(decide(parse_request(raw), rules))
         except PolicyInputError as exc:
             raise CommandError(f"invalid request: {exc}") from None
         finally:
