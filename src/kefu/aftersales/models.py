@@ -87,6 +87,16 @@ class RefundMethod(models.TextChoices):
     POINTS = "points", _("Points (京豆)")
 
 
+class Recovery(models.TextChoices):
+    """The replacement an urgent customer got before the return [seed 001], once the return is refused."""
+
+    NONE = "", _("nothing to recover")
+    OPEN = "open", _("to recover")
+    RETURNED = "returned", _("replacement sent back")
+    PAID = "paid", _("paid for by the buyer")
+    WAIVED = "waived", _("written off by the seller")
+
+
 class AfterSalesCase(models.Model):
     number = models.CharField(_("case number"), max_length=32, unique=True)
     order = models.ForeignKey("commerce.Order", on_delete=models.PROTECT, related_name="aftersales_cases")
@@ -113,6 +123,9 @@ class AfterSalesCase(models.Model):
     urgent = models.BooleanField(_("urgent"), default=False,
                                  help_text=_("The customer may get the replacement before the return arrives."))
     replacement_sent_at = models.DateTimeField(_("replacement sent at"), null=True, blank=True)
+    replacement_recovery = models.CharField(
+        _("replacement recovery"), max_length=12, choices=Recovery.choices, default=Recovery.NONE, blank=True,
+        help_text=_("An early replacement whose return was rejected must be sent back, paid for or written off."))
     escalated = models.BooleanField(_("escalated"), default=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True,

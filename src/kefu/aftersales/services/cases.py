@@ -16,13 +16,13 @@ from kefu.core.errors import Conflict, DomainError, InvalidTransition
 from kefu.core.money import money
 
 from .. import case_states as st
-from ..models import AfterSalesCase, ReturnShipment
+from ..models import AfterSalesCase, Recovery, ReturnShipment
 from ._common import lock, move, payload, set_money, user_or_none
 from .opening import PolicyRefused, open_case
 from .refunds import outstanding
 
 __all__ = ["PolicyRefused", "add_return_tracking", "approve", "assign", "cancel_by_customer", "close", "decline",
-           "escalate", "open_case", "send_replacement", "start_repair"]
+           "escalate", "open_case", "send_replacement", "settle_recovery", "start_repair"]
 
 TRACKING = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 TRAVELS_BACK = {"return_refund", "exchange", "repair"}
@@ -57,6 +57,9 @@ def cancel_by_customer(case: AfterSalesCase, *, by=None, reason: str = "") -> Af
         raise DomainError("only the customer who opened the case may cancel it", field="case", code="forbidden")
     if case.status not in st.CANCELLABLE_BY_CUSTOMER:
         raise InvalidTransition(f"a case that is {case.status} can no longer be cancelled", field="status")
+    if case.replacement_sent_at is not None:
+        raise InvalidTransition("the replacement has already been sent: the original must come back",
+                                field="status")
     case.status_reason = reason
     move(case, st.CANCELLED, by=by, reason=reason or "cancelled by the customer")
     return case
@@ -153,11 +156,34 @@ def start_repair(case: AfterSalesCase, *, by=None, note: str = "") -> AfterSales
 
 @transaction.atomic
 def close(case: AfterSalesCase, *, by=None, reason: str = "") -> AfterSalesCase:
-    """Close a finished case. Refused while a refund is owed or unconfirmed or a replacement is unsent."""
+    """Close a finished case. Refused while a refund is owed or unconfirmed, a replacement is unsent, or an
+    early replacement is still to be recovered."""
     case = lock(case)
-    if case.status not in {st.REJECTED, st.DECLINED}:
-        left = outstanding(case)
-        if left:
-            raise Conflict(f"the case still has to settle: {', '.join(left)}", field="status", code="outstanding")
+    left = outstanding(case) if case.status not in {st.REJECTED, st.DECLINED} else []
+    if case.replacement_recovery == Recovery.OPEN and "replacement_recovery" not in left:
+        left.append("replacement_recovery")
+    if left:
+        raise Conflict(f"the case still has to settle: {', '.join(left)}", field="status", code="outstanding")
     move(case, st.CLOSED, by=by, reason=reason)
+    return case
+
+
+SETTLED = {Recovery.RETURNED, Recovery.PAID, Recovery.WAIVED}
+
+
+@transaction.atomic
+def settle_recovery(case: AfterSalesCase, *, outcome: str, note: str = "", by=None) -> AfterSalesCase:
+    """Settle an early replacement whose return was rejected: the buyer sent it back, paid for it, or the
+    seller writes it off. A write-off needs a note (who decided, why); settling twice is refused."""
+    if outcome not in SETTLED:
+        raise DomainError(f"outcome must be one of {', '.join(sorted(SETTLED))}", field="outcome")
+    if outcome == Recovery.WAIVED and not note.strip():
+        raise DomainError("say why the replacement is written off", field="note")
+    case = lock(case)
+    if case.replacement_recovery != Recovery.OPEN:
+        raise InvalidTransition("this case has no replacement to recover", field="replacement_recovery")
+    case.replacement_recovery = outcome
+    case.save(update_fields=["replacement_recovery"])
+    audit.status_changed(case, Recovery.OPEN, outcome, actor=by, reason=note, field="replacement_recovery")
+    events.emit("case.recovery_settled", payload(case, outcome=outcome, note=note))
     return case

@@ -206,13 +206,16 @@ def mark_refund_confirmed(refund, *, external_ref: str = "", by=None) -> Refund:
 
 
 def outstanding(case: AfterSalesCase) -> list[str]:
-    """What keeps the case from closing: 'refund' (owed or not yet confirmed), 'replacement' (not sent)."""
+    """What keeps the case from closing: 'refund' (owed or not yet confirmed), 'replacement' (not sent),
+    'replacement_recovery' (an early replacement not yet sent back, paid for or written off)."""
     left = []
     if owed(case) or Refund.objects.filter(case=case, status__in=[st.PENDING, st.SENT]).exists():
         left.append("refund")
     replacing = case.resolution in {"exchange", "reship"} and case.status not in {st.REJECTED, st.DECLINED}
     if replacing and case.replacement_sent_at is None:
         left.append("replacement")
+    if case.replacement_recovery == "open":
+        left.append("replacement_recovery")
     return left
 
 

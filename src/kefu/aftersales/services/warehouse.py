@@ -9,6 +9,8 @@ refund goes. Outcomes:
   the order's own shipping fee no longer (the order is no longer returned whole): shipping = the postage
   advanced, if the seller pays;
 - rejected: nothing is refunded; the parcel goes back to the buyer (outside this module).
+When an urgent customer got the replacement before the return [seed 001] and the return is not fully
+accepted, the case opens a replacement recovery that must be settled before it closes (cases.settle_recovery).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from kefu.core.errors import Conflict, DomainError, InvalidTransition, NotFound
 from kefu.core.money import ZERO
 
 from .. import case_states as st
-from ..models import AfterSalesCase, Condition, Inspection, ReturnShipment
+from ..models import AfterSalesCase, Condition, Inspection, Recovery, ReturnShipment
 from ._common import lock, move, payload, set_money, user_or_none
 
 RECEIVABLE = {st.AWAITING_RETURN, st.IN_TRANSIT}
@@ -137,10 +139,23 @@ def record_inspection(case: AfterSalesCase, *, outcome: str, condition_found: st
     _reprice(case, outcome, quantities, wrong_item_confirmed, by)
     case.decided_at, case.decided_by = now, user_or_none(by)
     move(case, outcome, by=by, reason=notes or f"inspected: {condition_found}", at=now)
+    if case.replacement_sent_at is not None and outcome != st.ACCEPTED:
+        _open_recovery(case, outcome, by)
     events.emit("case.inspected", payload(case, outcome=outcome, minutes_used=round(case.minutes_used or 0, 2),
                                           breached=case.breached, refund_total=f"{case.refund_total:.2f}",
                                           return_shipping_paid_by=case.return_shipping_paid_by))
     return case
+
+
+def _open_recovery(case: AfterSalesCase, outcome: str, by) -> None:
+    """The urgent customer already holds the replacement [seed 001] but the return is not (all) accepted:
+    the seller must get the replacement back, be paid for it, or write it off (cases.settle_recovery)."""
+    case.replacement_recovery = Recovery.OPEN
+    case.save(update_fields=["replacement_recovery"])
+    audit.status_changed(case, Recovery.NONE, Recovery.OPEN, actor=by, field="replacement_recovery",
+                         reason=f"replacement sent before the return, which was {outcome.replace('_', ' ')}")
+    events.emit("case.recovery_opened", payload(case, outcome=outcome,
+                                                replacement_sent_at=case.replacement_sent_at.isoformat()))
 
 
 @transaction.atomic
