@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,5 +10,5 @@ urlpatterns = [
     path("workbench/", include("kefu.workbench.urls")),
     path("", include("kefu.portal.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded media (evidence photos) are private: the portal and the workbench serve each file after checking
+# who asks, so MEDIA_ROOT is never exposed as static files, not even with KEFU_DEBUG on.

@@ -1,4 +1,7 @@
-"""The customer's pages: sign in, my orders, one order with its live tracking timeline."""
+"""The customer's pages: sign in, my orders, one order with its live tracking timeline.
+
+The after-sales pages (apply, my cases, one case) are in views_cases.py.
+"""
 
 from __future__ import annotations
 
@@ -82,6 +85,9 @@ def _own_order(request, number: str) -> Order:
 def order_detail(request, number: str):
     order = _own_order(request, number)
     context = order_context(order, timeline_url=reverse("portal:order_timeline", args=[order.number]))
+    # After-sales on the customer's order page only (the workbench shares the template, not this context).
+    context["aftersales"] = {"cases": list(queries.order_cases(order, request.customer)),
+                             "can_apply": queries.may_apply(order)}
     return render(request, "portal/order_detail.html", context)
 
 
