@@ -3,7 +3,9 @@
 - seed_large.py: the `large` data set into PostgreSQL (or reused), against the 10-minute bound;
 - api_latency.py: customer-360 by phone and order detail through the HTTP API at concurrency 1, 16 and 64,
   against the stack's floor (/api/health), and SQL queries per request;
-- policy.py: after-sales policy decisions per second, the pure function against `kefu policy check`.
+- policy.py: after-sales policy decisions per second, the pure function against `kefu policy check`;
+- case_list.py: the agents' case-list page (/workbench/cases/) on the same data set, p50/p95 and SQL queries per
+  view against a 300 ms bound.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kefu_bench"
 
 def main() -> int:
     env = {**os.environ, "KEFU_DATABASE_URL": os.environ.get("KEFU_BENCH_DATABASE_URL", DEFAULT_URL)}
-    for script in ["seed_large.py", "api_latency.py", "policy.py"]:
+    for script in ["seed_large.py", "api_latency.py", "policy.py", "case_list.py"]:
         print(f"\n### {script}", flush=True)
         result = subprocess.run([sys.executable, str(HERE / script)], env=env)
         if result.returncode:

@@ -70,9 +70,9 @@ def units_held(order: Order) -> dict[int, int]:
     return {row["order_line"]: row["units"] for row in rows}
 
 
-def _check_units(order: Order, asked: list[AskedLine], kind: str) -> None:
+def _check_units(order: Order, asked: list[AskedLine], kind: str) -> dict[int, int]:
     if kind == "price_protection":
-        return
+        return {}
     held = units_held(order)
     for i, line in enumerate(asked):
         if line.quantity < 1:
@@ -81,6 +81,24 @@ def _check_units(order: Order, asked: list[AskedLine], kind: str) -> None:
         if line.quantity > free:
             raise DomainError(f"only {max(free, 0)} of {line.order_line.quantity} may still be asked for; "
                               "the rest is under another after-sales case", field=f"lines[{i}].quantity")
+    return held
+
+
+def units_paid(unit_paid: Decimal, quantity: int, line_paid: Decimal, held_elsewhere: int = 0) -> Decimal:
+    """The most `quantity` units of a line were paid. The policy prices a unit at paid_amount / quantity rounded
+    to the cent, so units refunded case by case could add up to a cent more than the line paid (3 units for
+    ¥139.70 → 3 × ¥46.57 = ¥139.71): the last units of a line get what is left of its amount."""
+    return min(unit_paid * quantity, max(line_paid - unit_paid * held_elsewhere, ZERO))
+
+
+def capped_goods(as_dict: dict, goods: Decimal, paid: Decimal) -> Decimal:
+    """The goods refund no more than `paid`; the stored decision's figures follow (goods and total)."""
+    if goods <= paid:
+        return goods
+    refund = as_dict["refund"]
+    refund["goods"] = f"{paid:.2f}"
+    refund["total"] = f"{paid + Decimal(refund['shipping']):.2f}"
+    return paid
 
 
 @transaction.atomic
@@ -102,7 +120,7 @@ def open_case(order: Order, kind: str, reason: str, lines: Sequence, evidence: S
     asked = _asked(lines)
     if not asked:
         raise DomainError("choose at least one item", field="lines")
-    _check_units(order, asked, kind)
+    held = _check_units(order, asked, kind)
     uploads = _uploads(evidence)
     checked = [evidence_files.checked(upload, field=f"evidence[{i}]") for i, (upload, _k) in enumerate(uploads)]
     now = now or clock.now()
@@ -112,11 +130,16 @@ def open_case(order: Order, kind: str, reason: str, lines: Sequence, evidence: S
     as_dict = decision_to_dict(decision)
     if not decision.allowed:
         raise PolicyRefused(as_dict, refusal_field(decision.rule))
+    goods = decision.refund.goods
+    if kind != "price_protection":
+        paid = sum((units_paid(a.order_line.unit_paid, a.quantity, a.order_line.paid_amount,
+                               held.get(a.order_line.pk, 0)) for a in asked), ZERO)
+        goods = capped_goods(as_dict, goods, paid)
     case = AfterSalesCase.objects.create(
         number=f"tmp-{uuid.uuid4().hex[:28]}", order=order, customer_id=order.customer_id,
         kind=kind, reason=reason, description=description, decision=as_dict, policy_rule=decision.rule,
         resolution=decision.resolution.value, return_shipping_paid_by=decision.return_shipping_paid_by.value,
-        refund_method=decision.refund_method.value, refund_goods=decision.refund.goods,
+        refund_method=decision.refund_method.value, refund_goods=goods,
         refund_shipping=decision.refund.shipping, return_postage=return_postage, repairs_failed=repairs_failed,
         current_unit_price=current_unit_price, urgent=urgent, created_at=now,
     )

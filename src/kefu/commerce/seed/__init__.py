@@ -74,6 +74,7 @@ class SeedReport:
     staff_created: list[str] = field(default_factory=list)
     staff_kept: list[str] = field(default_factory=list)
     tiers_recomputed: int | None = None
+    aftersales: object | None = None  # kefu.aftersales.seed.CaseReport: the cases made after the orders
 
     @property
     def total_rows(self) -> int:
@@ -131,6 +132,9 @@ def _load(scale: Scale, seed: int, anchor: date, progress: bool, report: SeedRep
     password_hash = make_password(DEMO_PASSWORD)  # once: every seeded login shares it
     report.staff_created, report.staff_kept = _staff(password_hash, anchor_ts)
     catalog = write_catalog()
+    from kefu.aftersales.seed import CaseSeeder  # cases on these orders: own random stream, own staff (made now)
+
+    cases = CaseSeeder(scale=report.scale, seed=seed, anchor=anchor, anchor_ts=anchor_ts, password_hash=password_hash)
     ctx = SeedContext(
         rng=rng,
         anchor_ts=anchor_ts,
@@ -189,7 +193,9 @@ def _load(scale: Scale, seed: int, anchor: date, progress: bool, report: SeedRep
                     tier=tier_for_spend(money(spend), thresholds),
                 )
                 made += len(outcomes)
-            writer.write(ctx.take_rows())
+            rows = ctx.take_rows()
+            cases.observe(rows)
+            writer.write(rows)
             bar.update(made)
         writer.finish()
     finally:
@@ -197,6 +203,7 @@ def _load(scale: Scale, seed: int, anchor: date, progress: bool, report: SeedRep
     if required:
         raise SeedError(f"{len(required)} required cases found no order to carry them; the scale is too small")
     report.rows = dict(writer.written)
+    report.aftersales = cases.finish()
 
 
 def _staff(password_hash: str, anchor_ts: int) -> tuple[list[str], list[str]]:

@@ -219,8 +219,9 @@ class _Table:
 
 
 class Writer:
-    def __init__(self):
-        self.tables = {key: _Table(model, cols) for key, (model, cols) in table_specs().items()}
+    def __init__(self, specs: dict[str, tuple[type, tuple[str, ...]]] | None = None):
+        """`specs`: table key -> (model, columns), written in this order; default: the commerce tables."""
+        self.tables = {key: _Table(model, cols) for key, (model, cols) in (specs or table_specs()).items()}
         self.written: dict[str, int] = dict.fromkeys(self.tables, 0)
 
     def write(self, rows: dict[str, list[tuple]]) -> None:
@@ -267,8 +268,10 @@ class CopyWriter(Writer):
         "event",
     )
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, specs=None, deferred: tuple[str, ...] | None = None):
+        super().__init__(specs)
+        if deferred is not None:  # another set of tables (the after-sales seed's)
+            self.DEFERRED = deferred
         connection.ensure_connection()
         self.raw = connection.connection
         qn = connection.ops.quote_name
@@ -345,17 +348,20 @@ class BulkWriter(Writer):
         model.objects.bulk_create(objs, batch_size=self.BATCH)
 
 
-def make_writer() -> Writer:
-    return CopyWriter() if connection.vendor == "postgresql" else BulkWriter()
+def make_writer(specs=None, deferred: tuple[str, ...] | None = None) -> Writer:
+    """COPY on PostgreSQL, bulk_create elsewhere; `specs`/`deferred`: other tables than the commerce ones."""
+    if connection.vendor == "postgresql":
+        return CopyWriter(specs, () if specs is not None and deferred is None else deferred)
+    return BulkWriter(specs)
 
 
 # --- ids ------------------------------------------------------------------------------------------------
-def first_free_ids() -> dict[str, int]:
-    """Per table key: one past the highest id the table has ever handed out."""
+def first_free_ids(specs=None) -> dict[str, int]:
+    """Per table key (of `specs`, default the commerce tables): one past the highest id ever handed out."""
     qn = connection.ops.quote_name
     ids = {}
     with connection.cursor() as cursor:
-        for key, (model, _) in table_specs().items():
+        for key, (model, _) in (specs or table_specs()).items():
             table = model._meta.db_table
             cursor.execute(f"SELECT MAX(id) FROM {qn(table)}")
             highest = cursor.fetchone()[0] or 0
@@ -390,18 +396,24 @@ def seeded_staff():
 
 @transaction.atomic
 def flush() -> dict[str, int]:
-    """Delete all commerce data (customers, catalog, orders … but not integrations), the customers' logins and
-    the staff accounts the seed made. Nothing else: other users, the audit log and the outbox stay.
+    """Delete all commerce data (customers, catalog, orders … but not integrations), the after-sales cases on
+    those orders (with their evidence files, once committed), the customers' logins and the staff accounts the
+    seed made. Nothing else: other users, the audit log and the outbox stay.
 
     All or nothing: if another app's rows still point at an order or a customer, the database refuses and
     the error says which table.
     """
+    from kefu.aftersales.seed import FLUSH_MODELS, delete_files_on_commit, evidence_files
+
     User = get_user_model()
     user_ids = list(Customer.objects.values_list("user_id", flat=True))
     user_ids += list(seeded_staff().values_list("id", flat=True))
-    counts = {"orders": Order.objects.count(), "customers": len(user_ids)}
+    counts = {"orders": Order.objects.count(), "customers": len(user_ids), "cases": FLUSH_MODELS[-1].objects.count()}
+    files = evidence_files()
     qn = connection.ops.quote_name
-    tables = [qn(m._meta.db_table) for m in COMMERCE_LEAF_FIRST]
+    # After-sales cases point at orders (PROTECT): they go first, in the same TRUNCATE (PostgreSQL refuses to
+    # truncate a table another one refers to unless both are truncated together).
+    tables = [qn(m._meta.db_table) for m in (*FLUSH_MODELS, *COMMERCE_LEAF_FIRST)]
     try:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -425,4 +437,5 @@ def flush() -> dict[str, int]:
                 raise DatabaseError(f"rows in {sorted({b[0] for b in broken})} still refer to seeded data")
     except DatabaseError as exc:
         raise SeedError(f"--flush refused: other data refers to the seeded rows ({exc}). Nothing was deleted.") from exc
+    delete_files_on_commit(files)
     return counts

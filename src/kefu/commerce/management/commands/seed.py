@@ -47,7 +47,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--verify",
             action="store_true",
-            help="Afterwards, check every order against the house rules (at large: 20,000 picked at random).",
+            help="Afterwards, check every order and after-sales case against the house rules (at large: 20,000 "
+            "orders and 5,000 cases picked at random; the refund caps of every order).",
         )
         parser.add_argument("--no-accounts", action="store_true", help="Do not print the demo logins.")
 
@@ -58,7 +59,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if any(report.flushed.values()):
             self.stdout.write(
-                f"flushed {report.flushed['orders']:,} orders and {report.flushed['customers']:,} seeded logins"
+                f"flushed {report.flushed['orders']:,} orders, {report.flushed.get('cases', 0):,} after-sales cases "
+                f"and {report.flushed['customers']:,} seeded logins"
             )
         rows = report.rows
         rate = report.total_rows / report.seconds if report.seconds else 0
@@ -71,6 +73,13 @@ class Command(BaseCommand):
                 f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)"
             )
         )
+        if report.aftersales is not None:
+            self.stdout.write(f"  and {report.aftersales.summary()}")
+            if report.aftersales.story_line():
+                self.stdout.write(f"  {report.aftersales.story_line()}")
+            if report.aftersales.missed:
+                self.stderr.write("note: no order could carry these after-sales cases: "
+                                  + "; ".join(report.aftersales.missed))
         if report.tiers_recomputed:
             self.stderr.write(f"note: recomputing tiers changed {report.tiers_recomputed} customers")
         if report.staff_kept:
@@ -86,5 +95,14 @@ class Command(BaseCommand):
                 raise CommandError("the seeded data breaks house rules:\n  " + "\n  ".join(found))
             checked = f"{sample:,} orders picked at random pass" if sample else "every order passes"
             self.stdout.write(f"verified: {checked} the amount, status and tracking checks")
+            from kefu.aftersales.seed.verify import case_problems
+
+            case_sample = 5_000 if scale == "large" else None
+            found = case_problems(sample=case_sample)
+            if found:
+                raise CommandError("the seeded after-sales cases break house rules:\n  " + "\n  ".join(found))
+            checked = f"{case_sample:,} cases picked at random pass" if case_sample else "every case passes"
+            self.stdout.write(f"verified: {checked} the state machine, timestamp and refund checks; "
+                              "the refunds of every order stay within what it paid")
         if not options["no_accounts"]:
             self.stdout.write("\n" + accounts_table())
