@@ -49,10 +49,42 @@ class TestSignIn:
         assert response.status_code == 200 and "_auth_user_id" not in client.session
         assert "该账号无权使用客服工作台" in response.content.decode()
 
-    def test_warehouse_account_is_refused(self, client, staff_user):
-        staff_user("warehouse", username="wh")
-        response = client.post("/workbench/login/", {"username": "wh", "password": "kefu-pass-123"})
+    def test_an_account_with_no_workbench_desk_is_refused(self, client, staff_user):
+        staff_user("operations", username="ops")
+        response = client.post("/workbench/login/", {"username": "ops", "password": "kefu-pass-123"})
         assert "该账号无权使用客服工作台" in response.content.decode()
+
+
+class TestNavigation:
+    """The header offers each member of staff the desks their role opens, and nothing else."""
+
+    LINKS = {"/workbench/": "客户查询", "/workbench/cases/": "售后服务单", "/workbench/warehouse/": "仓库工作台",
+             "/workbench/compliance/": "售后100分达标率"}
+    EXPECTED = {
+        "presale_agent": {"/workbench/"},
+        "aftersale_agent": {"/workbench/", "/workbench/cases/"},
+        "supervisor": {"/workbench/", "/workbench/cases/", "/workbench/compliance/"},
+        "warehouse": {"/workbench/warehouse/"},
+    }
+
+    @pytest.mark.parametrize("role", list(EXPECTED))
+    def test_links_follow_the_role(self, client, staff_user, role):
+        client.force_login(staff_user(role))
+        start = "/workbench/warehouse/" if role == "warehouse" else "/workbench/"
+        page = client.get(start).content.decode()
+        nav = page[page.index('class="mainnav"'):page.index("</nav>")]
+        shown = {url for url in self.LINKS if f'href="{url}"' in nav}
+        assert shown == self.EXPECTED[role]
+        assert all(self.LINKS[url] in nav for url in shown)
+
+    def test_the_warehouse_brand_and_403_lead_to_its_desk(self, client, staff_user):
+        client.force_login(staff_user("warehouse"))
+        refused = client.get("/workbench/")
+        assert refused.status_code == 403
+        body = refused.content.decode()
+        assert 'class="brand" href="/workbench/warehouse/"' in body
+        assert 'class="btn btn--primary" href="/workbench/warehouse/"' in body
+        assert client.get("/orders/")["Location"] == "/workbench/warehouse/"  # the portal sends staff home
 
 
 class TestAccess:

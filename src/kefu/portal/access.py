@@ -7,6 +7,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 
+from .templatetags.kefu_ui import staff_home
+
 
 def customer_of(user):
     return getattr(user, "customer", None) if user.is_authenticated else None
@@ -19,7 +21,7 @@ def customer_required(view):
             return redirect_to_login(request.get_full_path(), "portal:login")
         customer = customer_of(request.user)
         if customer is None:
-            return redirect("workbench:home")
+            return redirect(staff_home(request.user))
         request.customer = customer
         return view(request, *args, **kwargs)
 

@@ -20,6 +20,7 @@ from kefu.core import clock
 from . import queries
 from .access import customer_of, customer_required
 from .forms import PhoneLoginForm
+from .templatetags.kefu_ui import staff_home
 
 ORDERS_PER_PAGE = 20
 TIMELINE_PARTIAL = "portal/order_detail.html#timeline"
@@ -32,7 +33,7 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         if customer_of(self.request.user) is None:
-            return resolve_url("workbench:home")
+            return resolve_url(staff_home(self.request.user))
         return resolve_url("portal:orders")
 
 

@@ -1,11 +1,14 @@
-"""The agents' pages: search, customer 360, and an order with its timeline and audit history."""
+"""The agents' pages: sign in, search, customer 360, and an order with its timeline and audit history.
+
+The after-sales pages live beside this module: views_cases.py (the queue and a case), views_warehouse.py
+(the warehouse desk) and views_compliance.py (售后100分 compliance)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
@@ -16,7 +19,7 @@ from kefu.core import clock
 from kefu.portal.views import TIMELINE_PARTIAL, order_context
 
 from . import queries
-from .access import agent_required
+from .access import agent_required, landing_page
 from .forms import AgentLoginForm, SearchForm
 
 ORDERS_PER_PAGE = 20
@@ -25,7 +28,10 @@ ORDERS_PER_PAGE = 20
 class LoginView(auth_views.LoginView):
     template_name = "workbench/login.html"
     authentication_form = AgentLoginForm
-    next_page = "workbench:home"
+
+    def get_default_redirect_url(self):
+        """Without a `next`, agents start at the search and the warehouse at its desk."""
+        return resolve_url(landing_page(self.request.user))
 
 
 @agent_required

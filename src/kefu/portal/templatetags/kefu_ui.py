@@ -47,5 +47,15 @@ def kefu_identity(context) -> dict:
     if customer is not None:
         return {"authenticated": True, "name": customer.name, "role": label or roles.LABELS[roles.CUSTOMER],
                 "is_customer": True, "is_agent": False}
+    is_agent = user.has_perm(roles.WORKBENCH)
     return {"authenticated": True, "name": user.get_full_name() or user.get_username(), "role": label,
-            "is_customer": False, "is_agent": user.has_perm(roles.WORKBENCH)}
+            "is_customer": False, "is_agent": is_agent, "works_cases": is_agent and user.has_perm(roles.WORK_CASES),
+            "at_warehouse": user.has_perm(roles.WAREHOUSE_DESK), "sees_compliance": user.has_perm(roles.COMPLIANCE),
+            "home": staff_home(user)}
+
+
+def staff_home(user) -> str:
+    """Where a member of staff starts (the brand link, the 403 page, sign-in): the warehouse at its desk."""
+    if not user.has_perm(roles.WORKBENCH) and user.has_perm(roles.WAREHOUSE_DESK):
+        return "workbench:warehouse"
+    return "workbench:home"
