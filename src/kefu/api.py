@@ -8,7 +8,8 @@ from kefu.core.errors import DomainError, error_location
 api = NinjaAPI(
     title="kefu API",
     version="1",
-    description="Order sync for shops, and read access for agents' tools. Errors name the field at fault.",
+    description="Order sync for shops, read access for agents' tools, after-sales cases for customers, agents "
+                "and the warehouse, and the payment side's answers about refunds. Errors name the field at fault.",
     urls_namespace="api",
 )
 
@@ -32,6 +33,8 @@ def health(request: HttpRequest):
     return {"status": "ok", "database": connection.vendor}
 
 
+from kefu.aftersales.api import router as aftersales_router  # noqa: E402
 from kefu.commerce.api import router as commerce_router  # noqa: E402
 
 api.add_router("/v1", commerce_router)
+api.add_router("/v1", aftersales_router)

@@ -164,6 +164,17 @@ KEFU_UNPAID_ORDER_CANCEL_HOURS = int(os.environ.get("KEFU_UNPAID_ORDER_CANCEL_HO
 KEFU_TIER_THRESHOLDS = {"bronze": "1000", "silver": "5000", "gold": "10000", "diamond": "30000"}
 # How often the embedded runner looks for due duties, seconds.
 KEFU_DUTY_TICK_SECONDS = float(os.environ.get("KEFU_DUTY_TICK_SECONDS", "5"))
+
+# --- refunds to the payment side (kefu/aftersales/payments.py, docs/decisions/0005) ----------------
+# "simulated" answers at once (demo, tests); "webhook" POSTs each refund, HMAC-signed, to the URL and
+# waits for the answer at POST /api/v1/payments/refunds/{idempotency_key}.
+KEFU_PAYMENT_GATEWAY = os.environ.get("KEFU_PAYMENT_GATEWAY", "simulated")
+KEFU_PAYMENT_WEBHOOK_URL = os.environ.get("KEFU_PAYMENT_WEBHOOK_URL", "")
+KEFU_PAYMENT_WEBHOOK_SECRET = os.environ.get("KEFU_PAYMENT_WEBHOOK_SECRET", "")
+KEFU_PAYMENT_WEBHOOK_TIMEOUT = float(os.environ.get("KEFU_PAYMENT_WEBHOOK_TIMEOUT", "5"))
+# Integrations (by name) that may answer any refund: the payment provider's own token. A shop's token
+# answers only the refunds of its own orders.
+KEFU_PAYMENT_INTEGRATIONS = env_list("KEFU_PAYMENT_INTEGRATIONS", "")
 # After-sales policy numbers that differ from the defaults (policy.PolicySettings; docs/aftersales-policy.md),
 # e.g. KEFU_AFTERSALES_POLICY='{"no_reason_days": 15, "reship_cutoff": "18:00"}'.
 KEFU_AFTERSALES_POLICY = json.loads(os.environ.get("KEFU_AFTERSALES_POLICY") or "{}")

@@ -8,4 +8,5 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from . import duties  # noqa: F401  (register the 100-minute watch)
+        # The 100-minute watch; the refund subscriber, whose payments module registers the gateway check.
+        from . import duties, subscribers  # noqa: F401

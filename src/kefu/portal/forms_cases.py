@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from kefu.aftersales.models import CaseKind, CaseReason, Condition
 from kefu.aftersales.services import evidence as evidence_files
-from kefu.aftersales.services.policy_bridge import AskedLine
+from kefu.aftersales.services.policy_bridge import AskedLine, shop_price
 from kefu.commerce.models import Carrier, Order
 from kefu.core.errors import DomainError
 
@@ -179,8 +179,7 @@ class CaseApplicationForm(forms.Form):
         """Price protection compares with the SKU's price in the shop now, never a figure the buyer types."""
         if self.cleaned_data.get("reason") != CaseReason.PRICE_DROP:
             return None
-        asked = self.asked_lines()
-        return asked[0].order_line.sku.price if asked else None
+        return shop_price(CaseReason.PRICE_DROP, self.asked_lines())
 
     def field_for(self, service_field: str | None) -> str | None:
         """The form field a service error names: lines[0].quantity → qty-<id>, evidence[1] → photos."""

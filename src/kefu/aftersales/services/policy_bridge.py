@@ -100,6 +100,13 @@ def build_request(order: Order, *, kind: str, reason: str, lines: Sequence[Asked
         raise DomainError(exc.message, field=_field(exc.field)) from None
 
 
+def shop_price(reason: str, lines: Sequence[AskedLine]) -> Decimal | None:
+    """Price protection compares with the SKU's price in the shop now, never a figure the buyer types."""
+    if reason != Reason.PRICE_DROP.value or not lines:
+        return None
+    return lines[0].order_line.sku.price
+
+
 def advise(order: Order, *, kind: str, reason: str, lines: Sequence[AskedLine], evidence_kinds: set[str], now,
            return_postage: Decimal = Decimal("0.00"), repairs_failed: int = 0,
            current_unit_price: Decimal | None = None) -> Decision:
