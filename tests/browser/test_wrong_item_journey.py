@@ -9,56 +9,19 @@ the outbox exactly as a real one answers through the payments API.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from kefu.aftersales.models import AfterSalesCase, Refund
-from kefu.core import clock
-from tests import factories as f
-from tests.aftersales.builders import media_root  # noqa: F401
-from tests.browser.test_case_portal_browser import png
-from tests.browser.test_journeys import CHROMIUM_ARGS, PASSWORD, SCREENSHOTS
-from tests.browser.test_workbench_cases_browser import sign_in
+from tests.aftersales.builders import media_root  # noqa: F401  (the delivered fixture uses it)
+from tests.browser.test_case_portal_browser import delivered, png  # noqa: F401
+from tests.browser.test_journeys import PASSWORD, SCREENSHOTS
+from tests.browser.test_workbench_cases_browser import browser, new_page, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def page_for(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    return context.new_page()
-
-
-@pytest.fixture
-def delivered(transactional_db, roles, media_root, settings):  # noqa: F811
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    now = clock.now()
-    cust = f.customer(name="王芳", phone="13912345678")
-    shop = f.seller(kind="third_party", name="九阳官方旗舰店")
-    sku = f.sku("129.00", name="九阳豆浆机 DJ13B", seller_obj=shop)
-    order = f.order(cust, [(sku, 1)], status="delivered", shipping_fee="8.00", placed_at=now - timedelta(days=4))
-    order.signed_at = now - timedelta(days=2)
-    order.save(update_fields=["signed_at"])
-    f.carrier("sf", "顺丰速运", is_own_fleet=False)
-    return order
-
-
-def test_wrong_item_from_the_portal_through_the_warehouse_to_the_refund(live_server, delivered, staff_user,
-                                                                       browser):
+def test_wrong_item_from_the_portal_through_the_warehouse_to_the_refund(live_server, delivered, staff_user,  # noqa: F811
+                                                                       browser):  # noqa: F811
     from playwright.sync_api import expect
 
     base, order = live_server.url, delivered
@@ -66,7 +29,7 @@ def test_wrong_item_from_the_portal_through_the_warehouse_to_the_refund(live_ser
     staff_user("warehouse", "wh.li")
 
     # The customer applies from her order page, with a photo; the advice beside the form says what she gets.
-    buyer = page_for(browser)
+    buyer = new_page(browser)
     buyer.goto(f"{base}/login/?next=/orders/{order.number}/")
     buyer.get_by_label("手机号").fill("13912345678")
     buyer.get_by_label("密码").fill(PASSWORD)
@@ -85,7 +48,7 @@ def test_wrong_item_from_the_portal_through_the_warehouse_to_the_refund(live_ser
     expect(buyer.get_by_test_id("case-status")).to_have_text("已申请")
 
     # The agent finds it in the queue and approves it.
-    agent = page_for(browser)
+    agent = new_page(browser)
     sign_in(agent, base, "liu.yang")
     agent.goto(f"{base}/workbench/cases/")
     agent.locator(f'tr[data-case="{case.number}"]').get_by_role("link", name=case.number).click()
@@ -101,7 +64,7 @@ def test_wrong_item_from_the_portal_through_the_warehouse_to_the_refund(live_ser
     expect(buyer.get_by_test_id("case-status")).to_have_text("退货运输中")
 
     # The warehouse scans the parcel and inspects it: it was the wrong model, the return is accepted.
-    desk = page_for(browser)
+    desk = new_page(browser)
     sign_in(desk, base, "wh.li")
     desk.wait_for_url(f"{base}/workbench/warehouse/")
     scan = desk.get_by_label("扫描退货包裹")
