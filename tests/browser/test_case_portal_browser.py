@@ -19,7 +19,7 @@ from kefu.aftersales.services import cases
 from kefu.core import clock
 from tests import factories as f
 from tests.aftersales.builders import media_root  # noqa: F401
-from tests.browser.test_journeys import CHROMIUM_ARGS, PASSWORD, SCREENSHOTS
+from tests.browser.test_journeys import PASSWORD, SCREENSHOTS, browser_page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -36,23 +36,6 @@ def png(width=64, height=48, rgb=(225, 37, 27)) -> bytes:
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-@pytest.fixture
 def delivered(transactional_db, roles, media_root):  # noqa: F811
     """王芳's soy-milk maker, delivered and signed two days ago; the courier she will use for the return."""
     now = clock.now()
@@ -66,7 +49,7 @@ def delivered(transactional_db, roles, media_root):  # noqa: F811
     return order
 
 
-def test_customer_opens_a_wrong_item_case_and_sends_it_back(live_server, delivered, staff_user, browser_page):
+def test_customer_opens_a_wrong_item_case_and_sends_it_back(live_server, delivered, staff_user, browser_page):  # noqa: F811
     from playwright.sync_api import expect
 
     page = browser_page

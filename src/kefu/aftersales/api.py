@@ -79,7 +79,7 @@ from .schemas import (
     summary_queryset,
 )
 from .services import cases, refunds, warehouse
-from .services.opening import NOT_YET_PAID, _check_units
+from .services.opening import check_askable
 from .services.policy_bridge import AskedLine, advise, refusal_field, shop_price
 
 router = Router()
@@ -335,10 +335,7 @@ def advice(request: HttpRequest):
     data = _parse(request, ADVICE_BODY)
     order = _order(request, data.order)
     asked = _asked(order, data.lines)
-    # The checks open_case makes before it asks the policy, so that advice never promises a refused case.
-    if order.status in NOT_YET_PAID:
-        raise DomainError("after-sales is for paid orders; cancel an unpaid order instead", field="order")
-    _check_units(order, asked, data.kind)
+    check_askable(order, asked, data.kind)
     price, repairs = _claims(request, data, asked)
     decision = advise(order, kind=data.kind, reason=data.reason, lines=asked, evidence_kinds=set(data.evidence),
                       now=clock.now(), return_postage=data.return_postage, repairs_failed=repairs,

@@ -70,7 +70,13 @@ def units_held(order: Order) -> dict[int, int]:
     return {row["order_line"]: row["units"] for row in rows}
 
 
-def _check_units(order: Order, asked: list[AskedLine], kind: str) -> dict[int, int]:
+def check_askable(order: Order, asked: list[AskedLine], kind: str) -> dict[int, int]:
+    """What open_case checks before it asks the policy (the API's advice asks the same, so advice never promises
+    a refused case): a paid order, some units, no more than are free of other cases. Returns the units held."""
+    if order.status in NOT_YET_PAID:
+        raise DomainError("after-sales is for paid orders; cancel an unpaid order instead", field="order")
+    if not asked:
+        raise DomainError("choose at least one item", field="lines")
     if kind == "price_protection":
         return {}
     held = units_held(order)
@@ -115,12 +121,8 @@ def open_case(order: Order, kind: str, reason: str, lines: Sequence, evidence: S
     viewer = getattr(by, "customer", None) if by is not None and not isinstance(by, str) else None
     if viewer is not None and viewer.pk != order.customer_id:
         raise NotFound("no such order", field="order")  # a customer sees only their own orders
-    if order.status in NOT_YET_PAID:
-        raise DomainError("after-sales is for paid orders; cancel an unpaid order instead", field="order")
     asked = _asked(lines)
-    if not asked:
-        raise DomainError("choose at least one item", field="lines")
-    held = _check_units(order, asked, kind)
+    held = check_askable(order, asked, kind)
     uploads = _uploads(evidence)
     checked = [evidence_files.checked(upload, field=f"evidence[{i}]") for i, (upload, _k) in enumerate(uploads)]
     now = now or clock.now()
