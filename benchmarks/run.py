@@ -5,7 +5,12 @@
   against the stack's floor (/api/health), and SQL queries per request;
 - policy.py: after-sales policy decisions per second, the pure function against `kefu policy check`;
 - case_list.py: the agents' case-list page (/workbench/cases/) on the same data set, p50/p95 and SQL queries per
-  view against a 300 ms bound.
+  view against a 300 ms bound;
+- sla_sweep.py: the SLA sweep over 100,000 open tickets (inserted once, tagged "bench") with nothing, ~1 % and ~10 %
+  of the clocks due, seconds and SQL queries per pass against a per-ticket escalation loop and the 60 s budget of
+  the minutely duty;
+- ticket_queue.py: the agents' ticket queue (/workbench/tickets/) over those tickets, signed in as an agent and as
+  the supervisor, p50/p95 and SQL queries per view against a 300 ms bound.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kefu_bench"
 
 def main() -> int:
     env = {**os.environ, "KEFU_DATABASE_URL": os.environ.get("KEFU_BENCH_DATABASE_URL", DEFAULT_URL)}
-    for script in ["seed_large.py", "api_latency.py", "policy.py", "case_list.py"]:
+    for script in ["seed_large.py", "api_latency.py", "policy.py", "case_list.py", "sla_sweep.py", "ticket_queue.py"]:
         print(f"\n### {script}", flush=True)
         result = subprocess.run([sys.executable, str(HERE / script)], env=env)
         if result.returncode:

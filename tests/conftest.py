@@ -51,3 +51,14 @@ def _release_database_before_teardown(django_db_setup, django_db_blocker):
     for conn in connections.all():
         if getattr(conn, "pool", None) is not None:
             conn.close_pool()
+
+
+@pytest.fixture
+def monday(db):
+    """The clock at Monday 2026-11-23 10:00 in Shanghai, inside the early shift (tests/tickets/builders.py)."""
+    from kefu.core import clock
+    from tests.tickets.builders import MONDAY_10
+
+    clock.freeze(MONDAY_10)
+    yield MONDAY_10
+    clock.reset()

@@ -18,8 +18,10 @@ api = NinjaAPI(
 def domain_error(request: HttpRequest, exc: DomainError):
     # Same shape as ninja's own validation errors: {"detail": [{"loc": [...], "msg": ..., "type": ...}]}
     loc = error_location(exc.field, exc.location)
-    return api.create_response(request, {"detail": [{"loc": loc, "msg": exc.message, "type": exc.code}]},
-                               status=exc.status)
+    item = {"loc": loc, "msg": exc.message, "type": exc.code}
+    if getattr(exc, "flags", None) is not None:  # the reply coach's objection carries what it flagged
+        item["flags"] = exc.flags
+    return api.create_response(request, {"detail": [item]}, status=exc.status)
 
 
 @api.get("/health", auth=None, tags=["operations"])
@@ -35,6 +37,12 @@ def health(request: HttpRequest):
 
 from kefu.aftersales.api import router as aftersales_router  # noqa: E402
 from kefu.commerce.api import router as commerce_router  # noqa: E402
+from kefu.contact.api import router as contact_router  # noqa: E402
+from kefu.tickets.api import router as tickets_router  # noqa: E402
+from kefu.tickets.api_inbound import router as inbound_router  # noqa: E402
 
 api.add_router("/v1", commerce_router)
 api.add_router("/v1", aftersales_router)
+api.add_router("/v1", tickets_router)
+api.add_router("/v1", inbound_router)
+api.add_router("/v1", contact_router)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "kefu.core",
     "kefu.commerce",
     "kefu.aftersales",
+    "kefu.contact",
+    "kefu.tickets",
     "kefu.portal",
     "kefu.workbench",
 ]
@@ -181,3 +183,27 @@ KEFU_AFTERSALES_POLICY = json.loads(os.environ.get("KEFU_AFTERSALES_POLICY") or 
 # 售后100分: minutes from warehouse receipt to the decision, and when the at-risk alert goes out [seed 001].
 KEFU_AFTERSALES_HUNDRED_MINUTES = int(os.environ.get("KEFU_AFTERSALES_HUNDRED_MINUTES", "100"))
 KEFU_AFTERSALES_ALERT_MINUTES = int(os.environ.get("KEFU_AFTERSALES_ALERT_MINUTES", "80"))
+
+# --- email and SMS to customers, email from them (kefu/tickets/mail_*.py, sms.py; docs/decisions/0006) -----
+# Absolute links in emails and SMS (the portal's ticket page, the survey).
+KEFU_SITE_URL = os.environ.get("KEFU_SITE_URL", "http://127.0.0.1:8000")
+KEFU_SUPPORT_EMAIL = os.environ.get("KEFU_SUPPORT_EMAIL", "service@kefu.example")
+# Named in the "other routes" of a refused outcome when set, e.g. "400-820-8820".
+KEFU_SERVICE_HOTLINE = os.environ.get("KEFU_SERVICE_HOTLINE", "")
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated): SMTP when KEFU_EMAIL_HOST is set, else the
+# console. The send runs inside an outbox delivery, so the timeout is short.
+KEFU_EMAIL_HOST = os.environ.get("KEFU_EMAIL_HOST", "")
+MAILERS = {"default": {
+    "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "OPTIONS": {"host": KEFU_EMAIL_HOST, "port": int(os.environ.get("KEFU_EMAIL_PORT", "25")),
+                "username": os.environ.get("KEFU_EMAIL_USER", ""),
+                "password": os.environ.get("KEFU_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("KEFU_EMAIL_USE_TLS", False), "use_ssl": env_bool("KEFU_EMAIL_USE_SSL", False),
+                "timeout": float(os.environ.get("KEFU_EMAIL_TIMEOUT", "10"))},
+} if KEFU_EMAIL_HOST else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = KEFU_SUPPORT_EMAIL
+# Dotted path of the SMS backend (kefu.tickets.sms.SmsBackend): LogBackend logs, MemoryBackend keeps them.
+KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "kefu.tickets.sms.LogBackend")
+# Inbound email webhook (POST /api/v1/email/inbound): the shared secret; empty = the endpoint answers 503.
+KEFU_INBOUND_EMAIL_TOKEN = os.environ.get("KEFU_INBOUND_EMAIL_TOKEN", "")
+KEFU_INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("KEFU_INBOUND_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))

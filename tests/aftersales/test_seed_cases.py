@@ -45,6 +45,7 @@ from kefu.commerce.seed import verify as order_verify
 from kefu.commerce.seed.writer import flush
 from kefu.core import clock
 from kefu.core.models import AuditEntry, OutboxEvent
+from kefu.tickets.models import Ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed-cases")]
 ANCHOR = "2026-03-15"
@@ -278,6 +279,7 @@ def _undo_cases() -> None:
     for sku_id, units in restocked.items():
         Sku.objects.filter(pk=sku_id).update(stock=F("stock") - units)
     AuditEntry.objects.filter(pk__in=list(_audit_of_cases().values_list("pk", flat=True))).delete()
+    Ticket.objects.filter(case__isnull=False).update(case=None)  # the seeded tickets about cases (PROTECT)
     for model in FLUSH_MODELS:
         model.objects.all().delete()
 

@@ -28,8 +28,10 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def bearer(db, keep_test_connection):
-    """A shop's token and a little data for the generated requests to find (or not)."""
+def bearer(db, keep_test_connection, settings):
+    """A shop's token and a little data for the generated requests to find (or not). Inbound email is
+    configured: without a token its webhook answers 503 on purpose (the mail server retries later)."""
+    settings.KEFU_INBOUND_EMAIL_TOKEN = "fuzz-token"
     customer = f.customer(name="王芳", phone="13912345678", password=None)
     order = f.order(customer, [(f.sku("99.00"), 2)], status="paid", number="KF-FUZZ-1")
     f.shipment(order, tracking_number="JD0000FUZZ")

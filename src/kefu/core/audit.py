@@ -42,6 +42,10 @@ def money_changed(obj, field: str, old: Decimal | None, new: Decimal, *, actor=N
     return record(obj, AuditEntry.Kind.MONEY, field, old, new, actor=actor, reason=reason)
 
 
+def field_changed(obj, field: str, old, new, *, actor=None, reason: str = ""):
+    return record(obj, AuditEntry.Kind.FIELD, field, old, new, actor=actor, reason=reason)
+
+
 def history(obj: models.Model):
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
     return AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).order_by("at", "id")

@@ -44,6 +44,19 @@ def emit(topic: str, payload: dict) -> OutboxEvent:
     return event
 
 
+def emit_many(topic: str, payloads: list[dict]) -> int:
+    """Many events of one topic in one INSERT (set-based duties such as the SLA sweep)."""
+    if not payloads:
+        return 0
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("emit_many() must run inside the transaction of the change it reports")
+    at = clock.now()
+    OutboxEvent.objects.bulk_create([OutboxEvent(topic=topic, payload=p, created_at=at, available_at=at)
+                                     for p in payloads], batch_size=2000)
+    transaction.on_commit(_nudge_dispatcher)
+    return len(payloads)
+
+
 def _nudge_dispatcher() -> None:
     from .tasks import dispatch_outbox
 

@@ -12,6 +12,7 @@ class AuditEntry(models.Model):
     class Kind(models.TextChoices):
         STATUS = "status", _("Status change")
         MONEY = "money", _("Money change")
+        FIELD = "field", _("Field change")
 
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(

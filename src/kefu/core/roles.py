@@ -38,6 +38,19 @@ _READ_AFTERSALES = [
     "aftersales.view_returnshipment", "aftersales.view_inspection", "aftersales.view_refund",
     "aftersales.view_compensationcoupon",
 ]
+_READ_TICKETS = ["tickets.view_ticket", "tickets.view_ticketmessage", "tickets.view_slaclock",
+                 "tickets.view_cannedreply", "tickets.view_queue", "tickets.view_followupvisit",
+                 "contact.view_shift", "contact.view_rosterentry", "contact.view_handover", "contact.add_handover",
+                 "contact.change_handover"]
+_SUPERVISE_TICKETS = ["tickets.supervise_tickets", "tickets.view_notice", "tickets.add_cannedreply",
+                      "tickets.change_cannedreply",
+                      "tickets.delete_cannedreply", "tickets.view_coachphrase", "tickets.add_coachphrase",
+                      "tickets.change_coachphrase", "tickets.view_slapolicy", "tickets.change_slapolicy",
+                      "tickets.view_surveyquestion", "tickets.add_surveyquestion", "tickets.change_surveyquestion",
+                      "contact.add_rosterentry", "contact.change_rosterentry", "contact.delete_rosterentry",
+                      "contact.view_agentprofile", "contact.add_agentprofile", "contact.change_agentprofile",
+                      "contact.change_shift", "contact.view_holiday", "contact.add_holiday", "contact.change_holiday",
+                      "contact.delete_holiday"]
 # Working cases: statuses move only through the services (the admin's actions call them).
 _WORK_CASES = ["aftersales.change_aftersalescase", "aftersales.add_aftersalescase"]
 WORKBENCH = "commerce.view_customer_360"  # may use the agents' workbench
@@ -45,17 +58,20 @@ FULL_PHONE = "commerce.view_customer_phone"  # sees phone numbers unmasked
 WORK_CASES = "aftersales.change_aftersalescase"  # may work after-sales cases (approve, decline, refund…)
 WAREHOUSE_DESK = "aftersales.add_inspection"  # may receive, inspect and restock returns
 COMPLIANCE = "aftersales.view_hundred_minute_compliance"  # sees the 100-minute compliance report
+WORK_TICKETS = "tickets.work_tickets"  # works tickets: replies, handling steps, resolve, escalate to supervisor
+SUPERVISE_TICKETS = "tickets.supervise_tickets"  # escalations, care team hand-off, reports, handovers, merge
 
 PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],
-    PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH],
+    PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH, *_READ_TICKETS, WORK_TICKETS],
     AFTERSALE_AGENT: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE,
-                      "commerce.change_order"],
+                      "commerce.change_order", *_READ_TICKETS, WORK_TICKETS],
     SUPERVISOR: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
                  COMPLIANCE, "commerce.change_customer", "core.view_auditentry", "core.view_outboxevent",
-                 "core.view_outboxdelivery"],
+                 "core.view_outboxdelivery", *_READ_TICKETS, WORK_TICKETS, *_SUPERVISE_TICKETS],
     CARE_TEAM: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
-                COMPLIANCE, "commerce.change_customer", "core.view_auditentry"],
+                COMPLIANCE, "commerce.change_customer", "core.view_auditentry", *_READ_TICKETS, WORK_TICKETS,
+                *_SUPERVISE_TICKETS],
     WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",
                 "commerce.view_trackingevent", "commerce.view_product", "commerce.view_sku",
                 "commerce.change_shipment", "commerce.add_trackingevent",

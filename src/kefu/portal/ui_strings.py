@@ -13,6 +13,8 @@ BASE_TEMPLATE_STRINGS = [
     gettext_noop("My orders"),
     gettext_noop("Customer search"),
     gettext_noop("My after-sales"),
+    gettext_noop("My complaints"),
+    gettext_noop("Notices"),
     gettext_noop("After-sales cases"),
     gettext_noop("Warehouse desk"),
     gettext_noop("100-minute compliance"),
@@ -27,6 +29,9 @@ BASE_TEMPLATE_STRINGS = [
     gettext_noop("Previous"),
     gettext_noop("Next"),
     gettext_noop("Page %(n)s of %(total)s"),
+    gettext_noop("Tickets"),
+    gettext_noop("Handover"),
+    gettext_noop("Ticket report"),
     gettext_noop("No access"),
     gettext_noop(
         "Your account is not allowed to open this page. If you need it for your work, ask your supervisor."

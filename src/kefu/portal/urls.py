@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cases
+from . import urls_tickets, views, views_cases
 
 app_name = "portal"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("aftersales/<str:number>/evidence/<int:evidence_id>/", views_cases.case_evidence, name="case_evidence"),
     path("aftersales/<str:number>/return/", views_cases.case_return, name="case_return"),
     path("aftersales/<str:number>/cancel/", views_cases.case_cancel, name="case_cancel"),
+    *urls_tickets.urlpatterns,
 ]

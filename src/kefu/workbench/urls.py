@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cases, views_compliance, views_warehouse
+from . import urls_handover, urls_reports, urls_tickets, views, views_cases, views_compliance, views_warehouse
 
 app_name = "workbench"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("warehouse/", views_warehouse.desk, name="warehouse"),
     path("warehouse/<str:number>/", views_warehouse.warehouse_case, name="warehouse_case"),
     path("compliance/", views_compliance.compliance, name="compliance"),
+    *urls_tickets.urlpatterns,
+    *urls_handover.urlpatterns,
+    *urls_reports.urlpatterns,
 ]

@@ -4,8 +4,6 @@ of the same rows. The figures come from kefu.aftersales.selectors.hundred_minute
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,6 +13,7 @@ from kefu.core import clock, roles
 
 from . import queries
 from .access import compliance_required
+from .exports import csv_response, safe_cell
 from .forms import MAX_REPORT_DAYS, DateRangeForm
 
 
@@ -39,22 +38,14 @@ def compliance(request):
 
 
 def _csv(report: dict, start, end) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="hundred-minutes-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-    response.write("\ufeff")  # a byte-order mark, so that spreadsheet programs read the Chinese as UTF-8
-    out = csv.writer(response)
+    response, out = csv_response(f"hundred-minutes-{start:%Y%m%d}-{end:%Y%m%d}.csv")
     within = _("Within %(n)s minutes") % {"n": hundred_minutes()}
     out.writerow([_("Table"), _("Day or agent"), _("Decided"), within, _("Rate (%)")])
     for section, rows in ((_("By day"), report["days"]), (_("By agent"), report["agents"])):
         for row in rows:
-            out.writerow([section, _safe(row.label), row.decided, row.within_100,
+            out.writerow([section, safe_cell(row.label), row.decided, row.within_100,
                           "" if row.rate is None else f"{row.rate}"])
     total = report["total"]
     out.writerow([_("Total"), f"{start.isoformat()} – {end.isoformat()}", total.decided, total.within_100,
                   "" if total.rate is None else f"{total.rate}"])
     return response
-
-
-def _safe(cell: str) -> str:
-    """A user name that starts like a formula is not run as one by a spreadsheet (CSV injection)."""
-    return f"'{cell}" if cell[:1] in {"=", "+", "-", "@", "\t", "\r"} else cell

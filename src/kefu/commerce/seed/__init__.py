@@ -75,6 +75,7 @@ class SeedReport:
     staff_kept: list[str] = field(default_factory=list)
     tiers_recomputed: int | None = None
     aftersales: object | None = None  # kefu.aftersales.seed.CaseReport: the cases made after the orders
+    tickets: object | None = None  # kefu.tickets.seed.TicketReport: the team, and the tickets after the cases
 
     @property
     def total_rows(self) -> int:
@@ -204,6 +205,9 @@ def _load(scale: Scale, seed: int, anchor: date, progress: bool, report: SeedRep
         raise SeedError(f"{len(required)} required cases found no order to carry them; the scale is too small")
     report.rows = dict(writer.written)
     report.aftersales = cases.finish()
+    from kefu.tickets.seed import seed_tickets  # the service team and its tickets, "now" at the cases' instant
+
+    report.tickets = seed_tickets(scale=report.scale, seed=seed, live_at=cases.live_at)
 
 
 def _staff(password_hash: str, anchor_ts: int) -> tuple[list[str], list[str]]:

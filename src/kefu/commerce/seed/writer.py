@@ -397,25 +397,37 @@ def seeded_staff():
 @transaction.atomic
 def flush() -> dict[str, int]:
     """Delete all commerce data (customers, catalog, orders … but not integrations), the after-sales cases on
-    those orders (with their evidence files, once committed), the customers' logins and the staff accounts the
-    seed made. Nothing else: other users, the audit log and the outbox stay.
+    those orders (with their evidence files, once committed), the tickets (with their messages, clocks, visits,
+    notices and the handovers that list them), the customers' logins and the staff accounts the seed made (with
+    their agent profiles and roster). Nothing else: other users, the audit log, the outbox, the canned replies
+    and the rest of the ticket configuration stay.
 
     All or nothing: if another app's rows still point at an order or a customer, the database refuses and
     the error says which table.
     """
     from kefu.aftersales.seed import FLUSH_MODELS, delete_files_on_commit, evidence_files
+    from kefu.tickets.seed import FLUSH_MODELS as TICKET_MODELS
+    from kefu.tickets.seed import seeded_staff_rows
 
     User = get_user_model()
     user_ids = list(Customer.objects.values_list("user_id", flat=True))
-    user_ids += list(seeded_staff().values_list("id", flat=True))
-    counts = {"orders": Order.objects.count(), "customers": len(user_ids), "cases": FLUSH_MODELS[-1].objects.count()}
+    staff_ids = list(seeded_staff().values_list("id", flat=True))
+    user_ids += staff_ids
+    counts = {"orders": Order.objects.count(), "customers": len(user_ids), "cases": FLUSH_MODELS[-1].objects.count(),
+              "tickets": TICKET_MODELS[-1].objects.count()}
     files = evidence_files()
     qn = connection.ops.quote_name
-    # After-sales cases point at orders (PROTECT): they go first, in the same TRUNCATE (PostgreSQL refuses to
-    # truncate a table another one refers to unless both are truncated together).
-    tables = [qn(m._meta.db_table) for m in (*FLUSH_MODELS, *COMMERCE_LEAF_FIRST)]
+    # Tickets point at cases, orders and customers, after-sales cases at orders (PROTECT): they go first, in the
+    # same TRUNCATE (PostgreSQL refuses to truncate a table another one refers to unless both are truncated
+    # together).
+    tables = [qn(m._meta.db_table) for m in (*TICKET_MODELS, *FLUSH_MODELS, *COMMERCE_LEAF_FIRST)]
+    ticket_table = qn(TICKET_MODELS[-1]._meta.db_table)
     try:
+        seeded_staff_rows(staff_ids)
         with connection.cursor() as cursor:
+            # Tickets refer to tickets (merged into, split from): cut those links so the rows go in any order.
+            cursor.execute(f"UPDATE {ticket_table} SET merged_into_id = NULL, parent_id = NULL "
+                           "WHERE merged_into_id IS NOT NULL OR parent_id IS NOT NULL")
             if connection.vendor == "postgresql":
                 try:
                     with transaction.atomic():

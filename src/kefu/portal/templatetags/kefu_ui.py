@@ -50,6 +50,8 @@ def kefu_identity(context) -> dict:
     is_agent = user.has_perm(roles.WORKBENCH)
     return {"authenticated": True, "name": user.get_full_name() or user.get_username(), "role": label,
             "is_customer": False, "is_agent": is_agent, "works_cases": is_agent and user.has_perm(roles.WORK_CASES),
+            "works_tickets": is_agent and user.has_perm(roles.WORK_TICKETS),
+            "supervises_tickets": is_agent and user.has_perm(roles.SUPERVISE_TICKETS),
             "at_warehouse": user.has_perm(roles.WAREHOUSE_DESK), "sees_compliance": user.has_perm(roles.COMPLIANCE),
             "home": staff_home(user)}
 
@@ -59,3 +61,15 @@ def staff_home(user) -> str:
     if not user.has_perm(roles.WORKBENCH) and user.has_perm(roles.WAREHOUSE_DESK):
         return "workbench:warehouse"
     return "workbench:home"
+
+
+@register.simple_tag(takes_context=True)
+def unread_notices(context) -> int:
+    """How many notices the signed-in customer has not opened yet (0 for anyone else), for the nav badge."""
+    request = context.get("request")
+    customer = getattr(getattr(request, "user", None), "customer", None) if request is not None else None
+    if customer is None:
+        return 0
+    from kefu.tickets.models import Notice
+
+    return Notice.objects.filter(customer=customer, read_at__isnull=True).count()

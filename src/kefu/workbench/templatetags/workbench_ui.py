@@ -45,3 +45,47 @@ def age(moment: datetime | None) -> str:
 @register.filter
 def percent(rate: Decimal | None) -> str:
     return "—" if rate is None else f"{rate}%"
+
+
+# ---- tickets -----------------------------------------------------------------------------------------------------
+
+TICKET_TONES = {"new": "new", "open": "info", "waiting_customer": "warn", "resolved": "ok", "closed": "done",
+                "merged": "done"}
+
+
+@register.filter
+def ticket_tone(status: str) -> str:
+    """The colour family of a ticket status (the same families as the cases')."""
+    return TICKET_TONES.get(status, "info")
+
+
+@register.filter
+def due_label(moment: datetime | None) -> str:
+    """A due time as agents say it: 'today 14:30', 'tomorrow 09:00', else '11-26 09:00' (Beijing time)."""
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    days = (local.date() - clock.localnow().date()).days
+    hhmm = local.strftime("%H:%M")
+    if days == 0:
+        return gettext("today %(time)s") % {"time": hhmm}
+    if days == 1:
+        return gettext("tomorrow %(time)s") % {"time": hhmm}
+    if days == -1:
+        return gettext("yesterday %(time)s") % {"time": hhmm}
+    return local.strftime("%m-%d %H:%M")
+
+
+@register.filter
+def work_minutes(minutes: int | None) -> str:
+    """Business minutes as '45 min' or '3 h 05 min'."""
+    from django.utils.translation import gettext
+
+    if minutes is None:
+        return ""
+    if minutes < 60:
+        return gettext("%(n)d min") % {"n": minutes}
+    return gettext("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}

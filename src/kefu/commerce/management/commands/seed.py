@@ -59,8 +59,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if any(report.flushed.values()):
             self.stdout.write(
-                f"flushed {report.flushed['orders']:,} orders, {report.flushed.get('cases', 0):,} after-sales cases "
-                f"and {report.flushed['customers']:,} seeded logins"
+                f"flushed {report.flushed['orders']:,} orders, {report.flushed.get('cases', 0):,} after-sales cases, "
+                f"{report.flushed.get('tickets', 0):,} tickets and {report.flushed['customers']:,} seeded logins"
             )
         rows = report.rows
         rate = report.total_rows / report.seconds if report.seconds else 0
@@ -80,6 +80,8 @@ class Command(BaseCommand):
             if report.aftersales.missed:
                 self.stderr.write("note: no order could carry these after-sales cases: "
                                   + "; ".join(report.aftersales.missed))
+        if report.tickets is not None:
+            self.stdout.write(f"  and {report.tickets.summary()}")
         if report.tiers_recomputed:
             self.stderr.write(f"note: recomputing tiers changed {report.tiers_recomputed} customers")
         if report.staff_kept:

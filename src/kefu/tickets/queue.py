@@ -1,0 +1,123 @@
+"""The ticket queue as agents see it, for the workbench and the API alike: its views (tabs), filters, search
+and order — priority, then the nearest SLA due time, then the oldest."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import pgettext_lazy
+
+from kefu.core import roles
+from kefu.core.phones import normalise_phone
+
+from . import ticket_states as st
+from .models import SlaClock, Ticket
+
+VIEWS: dict[str, object] = {
+    "mine": pgettext_lazy("ticket queue", "Mine"),
+    "unassigned": pgettext_lazy("ticket queue", "Unassigned"),
+    "open": pgettext_lazy("ticket queue", "All open"),
+    "escalated": pgettext_lazy("ticket queue", "Escalated"),
+    "breached": pgettext_lazy("ticket queue", "SLA breached"),
+    "resolved": pgettext_lazy("ticket queue", "Resolved"),
+}
+SUPERVISOR_VIEWS = frozenset({"escalated"})
+OPEN = sorted(st.OPEN_STATUSES)
+DONE = [st.RESOLVED, st.CLOSED]
+COUNT_CAP = 1000
+
+_SEPARATORS = re.compile(r"[\s\-()]")
+_PHONE_LIKE = re.compile(r"^(\+86|0086)?\d{11}$")
+
+
+def supervises(user) -> bool:
+    return user.has_perm(roles.SUPERVISE_TICKETS)
+
+
+def default_view(user) -> str:
+    """Mine when the agent has open tickets, else the unassigned ones to pick from."""
+    mine = Ticket.objects.filter(assignee=user, status__in=OPEN).exists()
+    return "mine" if mine else "unassigned"
+
+
+def _breached_clock(now: datetime):
+    """An unmet clock past due, whether or not the sweep has stamped it yet."""
+    return SlaClock.objects.filter(ticket=OuterRef("pk"), stopped_at__isnull=True).filter(
+        Q(breached_at__isnull=False) | Q(due_at__lte=now))
+
+
+def view_filter(view: str, user, now: datetime) -> Q:
+    open_ = Q(status__in=OPEN)
+    if view == "mine":
+        return open_ & Q(assignee=user)
+    if view == "unassigned":
+        return open_ & Q(assignee__isnull=True)
+    if view == "escalated":
+        return open_ & Q(escalation_level__gte=1)
+    if view == "breached":
+        return open_ & Exists(_breached_clock(now))
+    if view == "resolved":
+        return Q(status__in=DONE)
+    return open_
+
+
+def search_filter(raw: str) -> Q | None:
+    """A ticket number, an order number, the customer's mobile (11 digits; spaces, dashes and +86 allowed), or
+    words of the subject (every word must appear). The number lookups are indexed and joined by UNION ALL."""
+    query = (raw or "").strip()
+    if not query:
+        return None
+    compact = _SEPARATORS.sub("", query)
+    refs = sorted({query, compact, query.upper(), compact.upper()})
+    tickets = Ticket.objects.order_by()
+    found = [tickets.filter(number__in=refs), tickets.filter(order__number__in=refs)]
+    if _PHONE_LIKE.match(compact):
+        with contextlib.suppress(ValueError):  # 11 digits that are no mobile number: an order number, perhaps
+            found.append(tickets.filter(customer__phone=normalise_phone(compact)))
+    ids = [branch.values("pk") for branch in found]
+    words = Q()
+    for word in query.split():
+        words &= Q(subject__icontains=word)
+    return Q(pk__in=ids[0].union(*ids[1:], all=True)) | words
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    view: str
+    queue: str = ""
+    priority: int | None = None
+    channel: str = ""
+    q: str = ""
+
+
+def _next_due():
+    return Subquery(SlaClock.objects.filter(ticket=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
+                    .order_by("due_at").values("due_at")[:1])
+
+
+def queue(filters: QueueFilters, user, now: datetime) -> tuple[QuerySet, QuerySet]:
+    """(ordered ids, counted): the tickets under the filters, most urgent first — priority, then the nearest SLA
+    due time, then the oldest; the resolved ones latest first. Agents who do not supervise never see the
+    customer-care team's queue, except the tickets given to them."""
+    counted = Ticket.objects.filter(view_filter(filters.view, user, now))
+    if filters.queue:
+        counted = counted.filter(queue__code=filters.queue)
+    if filters.priority:
+        counted = counted.filter(priority=filters.priority)
+    if filters.channel:
+        counted = counted.filter(channel=filters.channel)
+    if not supervises(user):
+        counted = counted.filter(Q(queue__care_team=False) | Q(assignee=user))
+    found = search_filter(filters.q)
+    if found is not None:
+        counted = counted.filter(found)
+    if filters.view == "resolved":
+        ids = counted.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+    else:
+        ids = counted.annotate(next_due=_next_due()).order_by(
+            "priority", F("next_due").asc(nulls_last=True), "created_at", "id")
+    return ids.values_list("pk", flat=True), counted.order_by()
