@@ -11,7 +11,7 @@ from kefu.core import clock
 from kefu.tickets import ticket_states as st
 from kefu.tickets.models import ClockKind, SlaPolicy
 from kefu.tickets.services import conversation
-from tests.tickets.builders import SHANGHAI, agent, complaint, diamond_customer
+from tests.tickets.builders import SHANGHAI, agent, agreed, complaint, diamond_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,35 @@ def test_targets_follow_the_policy_the_supervisor_edits(monday):
     SlaPolicy.objects.filter(priority=3).update(first_response_minutes=15)
     ticket = complaint()
     assert clocks(ticket)[ClockKind.FIRST_RESPONSE].due_at == local(2026, 11, 23, 10, 15)
+
+
+def nearest_running_due(ticket):
+    dues = [c.due_at for c in ticket.sla_clocks.all() if c.stopped_at is None and c.due_at is not None]
+    return min(dues, default=None)
+
+
+def test_the_ticket_keeps_the_nearest_due_time_of_its_running_clocks(monday, staff_user):
+    """`next_due_at` orders the agents' queue: after every change to the clocks it is the nearest due time of
+    the running ones, and none while they are all paused or stopped."""
+    from kefu.tickets.services import flow
+
+    who = agent(staff_user)
+    ticket = complaint()
+
+    def check():
+        ticket.refresh_from_db()
+        assert ticket.next_due_at == nearest_running_due(ticket)
+        return ticket.next_due_at
+
+    assert check() == local(2026, 11, 23, 12, 0)  # the first response comes first
+    clock.advance(timedelta(minutes=20))
+    conversation.agent_replies(ticket, "请您提供一下快递单的照片", by=who, wait_for_customer=True)
+    assert check() is None  # paused
+    clock.advance(timedelta(hours=1))
+    conversation.customer_writes(ticket, "照片在这里", by=ticket.customer.user)
+    assert check() == clocks(ticket)[ClockKind.NEXT_RESPONSE].due_at
+    agreed(ticket, who)
+    flow.resolve(ticket, by=who, note="已补发")
+    assert check() is None  # done: every clock stopped
+    flow.reopen(ticket, by=ticket.customer.user, reason="还是没收到")
+    assert check() == clocks(ticket)[ClockKind.RESOLUTION].due_at

@@ -45,6 +45,8 @@ def test_a_breach_escalates_to_the_supervisor_and_starts_the_supervisors_clock(m
     assert ticket.escalation_level == 1
     supervisor = ticket.sla_clocks.get(kind=ClockKind.SUPERVISOR)
     assert supervisor.budget_seconds == 16 * 3600 and supervisor.due_at > clock.now()
+    # The queue still orders the ticket by its earliest running target: the breached first response.
+    assert ticket.next_due_at == ticket.sla_clocks.get(kind=ClockKind.FIRST_RESPONSE).due_at < clock.now()
     assert [(e.old_value, e.new_value) for e in history(ticket) if e.field == "escalation_level"] == [("0", "1")]
     assert sweep()["breached"] == 0  # once
     assert topics("ticket.escalated") == 1

@@ -42,7 +42,6 @@ from .schemas import (
     AgentTicketSummaryOut,
     AnalyseIn,
     AnswerIn,
-    TicketAssignIn,
     BodyIn,
     CannedReplyOut,
     CoachOut,
@@ -53,6 +52,7 @@ from .schemas import (
     ReplyIn,
     ResolveIn,
     SplitIn,
+    TicketAssignIn,
 )
 from .services import assignment, conversation, escalation, flow, intake, merging
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -158,6 +159,8 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Kept by services/sla.py: the nearest due time of the running SLA clocks (none while all are paused).
+    next_due_at = models.DateTimeField(_("next SLA due"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -172,6 +175,11 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
             models.Index(fields=["queue", "status"], name="ticket_queue_status"),
+            # The agents' queue order of open tickets (tickets/queue.py), and the latest resolved first.
+            models.Index(fields=["priority", "next_due_at", "created_at", "id"], name="ticket_open_urgency",
+                         condition=models.Q(status__in=sorted(st.OPEN_STATUSES))),
+            models.Index(Coalesce("resolved_at", "closed_at").desc(), models.F("id").desc(),
+                         name="ticket_done_latest", condition=models.Q(status__in=[st.RESOLVED, st.CLOSED])),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(priority__gte=1, priority__lte=4), name="ticket_priority_1_4"),

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import pgettext_lazy
 
 from kefu.core import roles
@@ -94,14 +95,9 @@ class QueueFilters:
     q: str = ""
 
 
-def _next_due():
-    return Subquery(SlaClock.objects.filter(ticket=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
-                    .order_by("due_at").values("due_at")[:1])
-
-
 def queue(filters: QueueFilters, user, now: datetime) -> tuple[QuerySet, QuerySet]:
     """(ordered ids, counted): the tickets under the filters, most urgent first — priority, then the nearest SLA
-    due time, then the oldest; the resolved ones latest first. Agents who do not supervise never see the
+    due time, then the oldest; the resolved and closed ones latest first. Agents who do not supervise never see the
     customer-care team's queue, except the tickets given to them."""
     counted = Ticket.objects.filter(view_filter(filters.view, user, now))
     if filters.queue:
@@ -116,8 +112,7 @@ def queue(filters: QueueFilters, user, now: datetime) -> tuple[QuerySet, QuerySe
     if found is not None:
         counted = counted.filter(found)
     if filters.view == "resolved":
-        ids = counted.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+        ids = counted.order_by(Coalesce("resolved_at", "closed_at").desc(), "-id")
     else:
-        ids = counted.annotate(next_due=_next_due()).order_by(
-            "priority", F("next_due").asc(nulls_last=True), "created_at", "id")
+        ids = counted.order_by("priority", F("next_due_at").asc(nulls_last=True), "created_at", "id")
     return ids.values_list("pk", flat=True), counted.order_by()

@@ -3,11 +3,17 @@ resumed with the business time that was left, stopped when met. Warnings and bre
 set-based sweep in ../sla_sweep.py.
 
 A clock that has already breached is not paused: the breach stands, the due time stays.
+
+Every change to a ticket's clocks refreshes `Ticket.next_due_at`, the nearest due time of its running clocks,
+which orders the agents' queue from an index.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
 
 from kefu.contact.calendar import BusinessCalendar
 from kefu.contact.selectors import business_calendar
@@ -18,6 +24,24 @@ from ..models import ClockKind, SlaClock, SlaPolicy, Ticket
 
 def policy_for(ticket: Ticket) -> SlaPolicy:
     return SlaPolicy.objects.get(priority=ticket.priority)
+
+
+def nearest_due():
+    """The nearest due time of a ticket's running clocks (paused clocks have none), as a subquery."""
+    return Subquery(SlaClock.objects.filter(ticket=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
+                    .order_by("due_at").values("due_at")[:1])
+
+
+def refresh_next_due(ticket_ids: Iterable[int]) -> int:
+    """Recompute `next_due_at` of these tickets in one statement (bulk writers of clocks call this)."""
+    return Ticket.objects.filter(pk__in=list(ticket_ids)).update(next_due_at=nearest_due())
+
+
+def _refresh(ticket: Ticket) -> None:
+    """Recompute `next_due_at` of one ticket, on the row and on the instance the caller may save again."""
+    ticket.next_due_at = (SlaClock.objects.filter(ticket=ticket, stopped_at__isnull=True, due_at__isnull=False)
+                          .order_by("due_at").values_list("due_at", flat=True).first())
+    Ticket.objects.filter(pk=ticket.pk).update(next_due_at=ticket.next_due_at)
 
 
 def _plan(clock_: SlaClock, start: datetime, remaining: float, warn_percent: int, cal: BusinessCalendar) -> None:
@@ -44,12 +68,14 @@ def start(ticket: Ticket, kind: str, at: datetime, *, cal: BusinessCalendar | No
     else:
         _plan(clock_, at, float(budget), policy.warn_percent, cal or business_calendar())
     clock_.save()
+    _refresh(ticket)
     return clock_
 
 
 def stop(ticket: Ticket, kinds: list[str] | tuple[str, ...], at: datetime) -> None:
     """The targets are met (or no longer apply)."""
     SlaClock.objects.filter(ticket=ticket, kind__in=kinds, stopped_at__isnull=True).update(stopped_at=at)
+    _refresh(ticket)
 
 
 def pause(ticket: Ticket, at: datetime, cal: BusinessCalendar | None = None) -> None:
@@ -59,6 +85,7 @@ def pause(ticket: Ticket, at: datetime, cal: BusinessCalendar | None = None) -> 
         clock_.remaining_seconds = cal.business_seconds(at, clock_.due_at) if clock_.due_at > at else 0.0
         clock_.due_at = clock_.warn_at = None
         clock_.save(update_fields=["remaining_seconds", "due_at", "warn_at"])
+    _refresh(ticket)
 
 
 def resume(ticket: Ticket, at: datetime, cal: BusinessCalendar | None = None) -> None:
@@ -68,6 +95,7 @@ def resume(ticket: Ticket, at: datetime, cal: BusinessCalendar | None = None) ->
         policy = policy or policy_for(ticket)
         _plan(clock_, at, clock_.remaining_seconds or 0.0, policy.warn_percent, cal)
         clock_.save(update_fields=["remaining_seconds", "due_at", "warn_at"])
+    _refresh(ticket)
 
 
 def follow_status(ticket: Ticket, old: str, new: str, at: datetime) -> None:
