@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from . import ticket_states as st
 
 STATUS_LABELS = {
-    st.NEW: _("New"), st.OPEN: _("In progress"), st.WAITING_CUSTOMER: _("Waiting for your reply"),
+    st.NEW: _("New"), st.OPEN: _("In progress"), st.WAITING_CUSTOMER: _("Waiting for the customer"),
     st.RESOLVED: _("Resolved"), st.CLOSED: _("Closed"), st.MERGED: _("Merged"),
 }
 FLOW_LABELS = {
@@ -38,7 +38,7 @@ class Channel(models.TextChoices):
 class Kind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
     QUESTION = "question", _("Question")
-    REQUEST = "request", _("Request")
+    REQUEST = "request", pgettext_lazy("ticket kind", "Request")
     CARE_TASK = "care_task", _("Care task")
 
 
@@ -206,7 +206,7 @@ class Author(models.TextChoices):
 
 class TicketMessage(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author_kind = models.CharField(_("from"), max_length=8, choices=Author.choices)
+    author_kind = models.CharField(pgettext_lazy("message author", "from"), max_length=8, choices=Author.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="+")
     internal = models.BooleanField(_("internal note"), default=False)
@@ -227,10 +227,10 @@ class TicketMessage(models.Model):
 
 
 class ClockKind(models.TextChoices):
-    FIRST_RESPONSE = "first_response", _("First response")
-    NEXT_RESPONSE = "next_response", _("Next response")
-    RESOLUTION = "resolution", _("Resolution")
-    SUPERVISOR = "supervisor", _("Supervisor")
+    FIRST_RESPONSE = "first_response", pgettext_lazy("SLA target", "First response")
+    NEXT_RESPONSE = "next_response", pgettext_lazy("SLA target", "Next response")
+    RESOLUTION = "resolution", pgettext_lazy("SLA target", "Resolution")
+    SUPERVISOR = "supervisor", pgettext_lazy("SLA target", "Supervisor")
 
 
 class SlaClock(models.Model):
@@ -326,7 +326,7 @@ class Notice(models.Model):
     body = models.TextField(_("text"))
     link = models.CharField(_("link"), max_length=200, blank=True)
     sent_by = models.JSONField(_("sent by"), default=list, blank=True)
-    created_at = models.DateTimeField(_("sent at"))
+    created_at = models.DateTimeField(pgettext_lazy("notice", "sent at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
@@ -377,7 +377,7 @@ class FollowUpVisit(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Visit.choices, default=Visit.SCHEDULED)
     due_at = models.DateTimeField(_("due at"))
     token = models.CharField(_("survey token"), max_length=43, unique=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("notice", "sent at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     csat = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True,
                                             validators=[MinValueValidator(1), MaxValueValidator(5)])

@@ -68,6 +68,8 @@ _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # the alphabet of the unified s
 def where_for(role: str) -> str:
     if role == roles.CUSTOMER:
         return "/"
+    if roles.WAREHOUSE_DESK in roles.PERMISSIONS[role] and roles.WORKBENCH not in roles.PERMISSIONS[role]:
+        return "/workbench/warehouse/"
     if roles.WORKBENCH in roles.PERMISSIONS[role]:
         return "/workbench/"
     if role in roles.ADMIN_SITE_ROLES:
