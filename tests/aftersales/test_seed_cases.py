@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F, Max, Sum
+from django.db.models import F, Sum
 from django.test import override_settings
 
 from kefu.aftersales import case_states as st
@@ -46,6 +46,7 @@ from kefu.commerce.seed.writer import flush
 from kefu.core import clock
 from kefu.core.models import AuditEntry, OutboxEvent
 from kefu.tickets.models import Ticket
+from tests.seed_support import forgotten_afterwards
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed-cases")]
 ANCHOR = "2026-03-15"
@@ -64,17 +65,12 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         reports.append(run_seed(**kwargs))
         return reports[-1]
 
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **FAST):
-        audit_before = AuditEntry.objects.aggregate(m=Max("id"))["m"] or 0
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **FAST), forgotten_afterwards():
         out = io.StringIO()
-        try:
-            with mock.patch.object(seed_command, "run_seed", keep):
-                call_command("seed", "--scale", "demo", "--anchor", ANCHOR, "--verify", "--no-progress",
-                             "--no-accounts", stdout=out, stderr=io.StringIO())
-            yield out.getvalue(), reports[0]
-        finally:
-            flush()
-            AuditEntry.objects.filter(id__gt=audit_before).delete()
+        with mock.patch.object(seed_command, "run_seed", keep):
+            call_command("seed", "--scale", "demo", "--anchor", ANCHOR, "--verify", "--no-progress",
+                         "--no-accounts", stdout=out, stderr=io.StringIO())
+        yield out.getvalue(), reports[0]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.test import Client
 from kefu.core import clock
 from kefu.core.models import AuditEntry
 from kefu.tickets.models import CannedReply, ClockKind, Queue, SlaClock, TicketMessage
-from kefu.tickets.services import assignment, conversation, escalation, flow
+from kefu.tickets.services import assignment, conversation, escalation, flow, sla
 from tests import factories as f
 from tests.tickets.api_support import API, detail, locs, logged_in, post, written
 from tests.tickets.builders import agent, agreed, complaint
@@ -124,7 +124,9 @@ def test_the_queue_views(desk, boss_desk, worker, boss, customer, ticket):
     escalated = complaint(customer, subject="升级了")
     escalation.escalate(escalated, by=worker, reason="顾客要求主管")
     breached = complaint(customer, subject="超时了")
-    SlaClock.objects.filter(ticket=breached, kind=ClockKind.FIRST_RESPONSE).update(breached_at=clock.now())
+    SlaClock.objects.filter(ticket=breached, kind=ClockKind.FIRST_RESPONSE).update(  # as the sweep leaves it
+        due_at=clock.now() - timedelta(minutes=1), breached_at=clock.now())
+    sla.refresh_next_due([breached.pk])
     done = agreed(complaint(customer, subject="已解决"), worker)
     flow.resolve(done, by=worker)
 

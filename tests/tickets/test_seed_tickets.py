@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Max
 from django.test import override_settings
 from django.urls import reverse
 
@@ -25,7 +24,7 @@ from kefu.commerce.seed.writer import flush, seeded_staff
 from kefu.contact.models import AgentProfile, Handover, HandoverItem, RosterEntry
 from kefu.contact.selectors import on_shift_user_ids
 from kefu.core import clock
-from kefu.core.models import AuditEntry, OutboxEvent
+from kefu.core.models import OutboxEvent
 from kefu.tickets import placeholders
 from kefu.tickets import ticket_states as st
 from kefu.tickets.coach import check
@@ -35,6 +34,7 @@ from kefu.tickets.seed.team import TEAM
 from kefu.tickets.seed.texts import COACHED_REPLY
 from kefu.tickets.services import follow_up
 from kefu.tickets.sla_sweep import sweep
+from tests.seed_support import forgotten_afterwards
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed-cases")]
 ANCHOR = "2026-03-15"
@@ -52,17 +52,13 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         reports.append(run_seed(**kwargs))
         return reports[-1]
 
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"), **FAST):
-        audit_before = AuditEntry.objects.aggregate(m=Max("id"))["m"] or 0
-        try:
-            out = io.StringIO()
-            with mock.patch.object(seed_command, "run_seed", keep):
-                call_command("seed", "--scale", "demo", "--anchor", ANCHOR, "--no-progress", "--no-accounts",
-                             stdout=out, stderr=io.StringIO())
-            yield out.getvalue(), reports[0]
-        finally:
-            flush()
-            AuditEntry.objects.filter(id__gt=audit_before).delete()
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"), **FAST), \
+            forgotten_afterwards():
+        out = io.StringIO()
+        with mock.patch.object(seed_command, "run_seed", keep):
+            call_command("seed", "--scale", "demo", "--anchor", ANCHOR, "--no-progress", "--no-accounts",
+                         stdout=out, stderr=io.StringIO())
+        yield out.getvalue(), reports[0]
 
 
 @pytest.fixture

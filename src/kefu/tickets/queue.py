@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import pgettext_lazy
 
@@ -16,7 +16,7 @@ from kefu.core import roles
 from kefu.core.phones import normalise_phone
 
 from . import ticket_states as st
-from .models import SlaClock, Ticket
+from .models import Ticket
 
 VIEWS: dict[str, object] = {
     "mine": pgettext_lazy("ticket queue", "Mine"),
@@ -45,12 +45,6 @@ def default_view(user) -> str:
     return "mine" if mine else "unassigned"
 
 
-def _breached_clock(now: datetime):
-    """An unmet clock past due, whether or not the sweep has stamped it yet."""
-    return SlaClock.objects.filter(ticket=OuterRef("pk"), stopped_at__isnull=True).filter(
-        Q(breached_at__isnull=False) | Q(due_at__lte=now))
-
-
 def view_filter(view: str, user, now: datetime) -> Q:
     open_ = Q(status__in=OPEN)
     if view == "mine":
@@ -60,7 +54,9 @@ def view_filter(view: str, user, now: datetime) -> Q:
     if view == "escalated":
         return open_ & Q(escalation_level__gte=1)
     if view == "breached":
-        return open_ & Exists(_breached_clock(now))
+        # A breached clock keeps running with its due time, so the nearest due time is past exactly when a
+        # target is breached — stamped by the sweep or not yet.
+        return open_ & Q(next_due_at__lte=now)
     if view == "resolved":
         return Q(status__in=DONE)
     return open_
@@ -68,7 +64,8 @@ def view_filter(view: str, user, now: datetime) -> Q:
 
 def search_filter(raw: str) -> Q | None:
     """A ticket number, an order number, the customer's mobile (11 digits; spaces, dashes and +86 allowed), or
-    words of the subject (every word must appear). The number lookups are indexed and joined by UNION ALL."""
+    words of the subject (every word must appear). The number lookups are indexed and joined by UNION ALL; a
+    mobile number is looked up only as one (and as a ticket or order number), not among the subjects."""
     query = (raw or "").strip()
     if not query:
         return None
@@ -76,14 +73,19 @@ def search_filter(raw: str) -> Q | None:
     refs = sorted({query, compact, query.upper(), compact.upper()})
     tickets = Ticket.objects.order_by()
     found = [tickets.filter(number__in=refs), tickets.filter(order__number__in=refs)]
+    mobile = None
     if _PHONE_LIKE.match(compact):
         with contextlib.suppress(ValueError):  # 11 digits that are no mobile number: an order number, perhaps
-            found.append(tickets.filter(customer__phone=normalise_phone(compact)))
+            mobile = normalise_phone(compact)
+            found.append(tickets.filter(customer__phone=mobile))
     ids = [branch.values("pk") for branch in found]
+    by_reference = Q(pk__in=ids[0].union(*ids[1:], all=True))
+    if mobile:  # the indexed lookups only, not a scan of every subject
+        return by_reference
     words = Q()
     for word in query.split():
         words &= Q(subject__icontains=word)
-    return Q(pk__in=ids[0].union(*ids[1:], all=True)) | words
+    return by_reference | words
 
 
 @dataclass(frozen=True)
