@@ -10,7 +10,11 @@
   of the clocks due, seconds and SQL queries per pass against a per-ticket escalation loop and the 60 s budget of
   the minutely duty;
 - ticket_queue.py: the agents' ticket queue (/workbench/tickets/) over those tickets, signed in as an agent and as
-  the supervisor, p50/p95 and SQL queries per view against a 300 ms bound.
+  the supervisor, p50/p95 and SQL queries per view against a 300 ms bound;
+- wfm_plan.py: planning a week of 15-minute intervals (forecast, Erlang staffing, HiGHS roster, simulation top-up),
+  the roster's paid hours against the LP bound and the seeds' two fixed shifts (no database);
+- assistant.py: the smart assistant's answers per second and latency p50/p95/p99 against the 20 ms bound
+  (embedded SQLite with the demo data).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kefu_bench"
-SCRIPTS = ["seed_large.py", "api_latency.py", "policy.py", "case_list.py", "sla_sweep.py", "ticket_queue.py"]
+# wfm_plan.py needs no database: it runs first, whatever happens to the data set.
+SCRIPTS = ["wfm_plan.py", "assistant.py", "seed_large.py", "api_latency.py", "policy.py", "case_list.py", "sla_sweep.py",
+           "ticket_queue.py"]
 
 
 def main() -> int:

@@ -6,6 +6,9 @@ from kefu.core import clock
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The assistant's e5 embeddings cost seconds of CPU to build; tests/assistant installs its own engine, and
+# every other test that reaches the assistant (the API fuzz) answers with the lexical model.
+os.environ.setdefault("KEFU_ASSISTANT_EMBEDDINGS", "false")
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,9 @@ def health(request: HttpRequest):
 
 
 from kefu.aftersales.api import router as aftersales_router  # noqa: E402
+from kefu.assistant.api import router as assistant_router  # noqa: E402
+from kefu.calls.api import router as calls_router  # noqa: E402
+from kefu.chat.api import router as chat_router  # noqa: E402
 from kefu.commerce.api import router as commerce_router  # noqa: E402
 from kefu.contact.api import router as contact_router  # noqa: E402
 from kefu.tickets.api import router as tickets_router  # noqa: E402
@@ -46,3 +49,6 @@ api.add_router("/v1", aftersales_router)
 api.add_router("/v1", tickets_router)
 api.add_router("/v1", inbound_router)
 api.add_router("/v1", contact_router)
+api.add_router("/v1", calls_router)
+api.add_router("/v1", chat_router)
+api.add_router("/v1", assistant_router)

@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "kefu.aftersales",
     "kefu.contact",
     "kefu.tickets",
+    "kefu.calls",
+    "kefu.chat",
+    "kefu.wfm",
+    "kefu.assistant",
     "kefu.portal",
     "kefu.workbench",
 ]
@@ -207,3 +211,11 @@ KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "kefu.tickets.sms.LogBacke
 # Inbound email webhook (POST /api/v1/email/inbound): the shared secret; empty = the endpoint answers 503.
 KEFU_INBOUND_EMAIL_TOKEN = os.environ.get("KEFU_INBOUND_EMAIL_TOKEN", "")
 KEFU_INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("KEFU_INBOUND_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+
+# --- the smart assistant (kefu/assistant; docs/assistant.md) ----------------------------------------------
+KEFU_ASSISTANT_EMBEDDINGS = env_bool("KEFU_ASSISTANT_EMBEDDINGS", True)
+KEFU_ASSISTANT_SURE = float(os.environ.get("KEFU_ASSISTANT_SURE", "0.5"))
+KEFU_ASSISTANT_BLEND_WEIGHT = float(os.environ.get("KEFU_ASSISTANT_BLEND_WEIGHT", "0.4"))
+KEFU_ASSISTANT_HANDOFF_BELOW = float(os.environ.get("KEFU_ASSISTANT_HANDOFF_BELOW", "0.35"))
+KEFU_ASSISTANT_REVIEW_BELOW = float(os.environ.get("KEFU_ASSISTANT_REVIEW_BELOW", "0.5"))
+KEFU_ASSISTANT_E5_THREADS = int(os.environ.get("KEFU_ASSISTANT_E5_THREADS", "1"))

@@ -28,7 +28,8 @@ def template_strings() -> list[tuple[str, str | None, str]]:
         for match in TRANSLATE.finditer(text):
             found.append((path.name, match.group(4), match.group(2)))
         for match in BLOCK.finditer(text):
-            msgid = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", match.group(1))
+            # as makemessages writes it: a literal % doubled, then each {{ variable }} as %(variable)s
+            msgid = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", match.group(1).replace("%", "%%"))
             found.append((path.name, None, msgid))
     return found
 

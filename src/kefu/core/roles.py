@@ -51,6 +51,12 @@ _SUPERVISE_TICKETS = ["tickets.supervise_tickets", "tickets.view_notice", "ticke
                       "contact.view_agentprofile", "contact.add_agentprofile", "contact.change_agentprofile",
                       "contact.change_shift", "contact.view_holiday", "contact.add_holiday", "contact.change_holiday",
                       "contact.delete_holiday"]
+# The contact centre's figures and the telephony system's records (read-only; agent lines map switch labels).
+_SUPERVISE_CONTACT_CENTRE = ["calls.view_call", "calls.view_telephonyevent", "calls.view_agentline",
+                             "calls.add_agentline", "calls.change_agentline", "calls.delete_agentline"]
+# The assistant's knowledge base: FAQ entries (versioned) and the questions asked, to review.
+_KNOWLEDGE_BASE = ["assistant.view_faqentry", "assistant.add_faqentry", "assistant.change_faqentry",
+                   "assistant.view_faqversion", "assistant.view_askedquestion", "assistant.change_askedquestion"]
 # Working cases: statuses move only through the services (the admin's actions call them).
 _WORK_CASES = ["aftersales.change_aftersalescase", "aftersales.add_aftersalescase"]
 WORKBENCH = "commerce.view_customer_360"  # may use the agents' workbench
@@ -60,6 +66,7 @@ WAREHOUSE_DESK = "aftersales.add_inspection"  # may receive, inspect and restock
 COMPLIANCE = "aftersales.view_hundred_minute_compliance"  # sees the 100-minute compliance report
 WORK_TICKETS = "tickets.work_tickets"  # works tickets: replies, handling steps, resolve, escalate to supervisor
 SUPERVISE_TICKETS = "tickets.supervise_tickets"  # escalations, care team hand-off, reports, handovers, merge
+CONTACT_FIGURES = "calls.view_call"  # sees the contact centre's figures (wallboard, calls API)
 
 PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],
@@ -68,10 +75,11 @@ PERMISSIONS: dict[str, list[str]] = {
                       "commerce.change_order", *_READ_TICKETS, WORK_TICKETS],
     SUPERVISOR: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
                  COMPLIANCE, "commerce.change_customer", "core.view_auditentry", "core.view_outboxevent",
-                 "core.view_outboxdelivery", *_READ_TICKETS, WORK_TICKETS, *_SUPERVISE_TICKETS],
+                 "core.view_outboxdelivery", *_READ_TICKETS, WORK_TICKETS, *_SUPERVISE_TICKETS,
+                 *_SUPERVISE_CONTACT_CENTRE, *_KNOWLEDGE_BASE],
     CARE_TEAM: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
                 COMPLIANCE, "commerce.change_customer", "core.view_auditentry", *_READ_TICKETS, WORK_TICKETS,
-                *_SUPERVISE_TICKETS],
+                *_SUPERVISE_TICKETS, "calls.view_call", *_KNOWLEDGE_BASE],
     WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",
                 "commerce.view_trackingevent", "commerce.view_product", "commerce.view_sku",
                 "commerce.change_shipment", "commerce.add_trackingevent",

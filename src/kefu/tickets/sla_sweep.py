@@ -23,7 +23,6 @@ from kefu.core.models import AuditEntry
 
 from . import ticket_states as st
 from .models import ClockKind, Queue, SlaClock, SlaPolicy, Ticket
-from .services import sla
 
 CHUNK = 2000
 RESPONSE_KINDS = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE, ClockKind.RESOLUTION)
@@ -77,8 +76,8 @@ def _supervisor_clocks(ticket_ids: list[int], facts: dict, at: datetime) -> None
         ticket_id=pk, kind=ClockKind.SUPERVISOR, budget_seconds=plans[facts[pk]["priority"]][0], started_at=at,
         due_at=plans[facts[pk]["priority"]][1], warn_at=plans[facts[pk]["priority"]][2]) for pk in ticket_ids],
         batch_size=CHUNK)
-    for chunk in _chunks(ticket_ids):
-        sla.refresh_next_due(chunk)
+    # Ticket.next_due_at stays as it is: the breached clock keeps running with its due time, which is before
+    # the supervisor's — the nearest due time of these tickets has not changed.
 
 
 def _escalated_now(candidates: list[int], level: int, stamp: datetime) -> list[int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_handover, urls_reports, urls_tickets, views, views_cases, views_compliance, views_warehouse
+from . import urls_handover, urls_reports, urls_tickets, urls_wfm, views, views_cases, views_compliance, views_warehouse
 
 app_name = "workbench"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     *urls_tickets.urlpatterns,
     *urls_handover.urlpatterns,
     *urls_reports.urlpatterns,
+    *urls_wfm.urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""Call records from the telephony system (events API, Asterisk queue_log) and the contact-centre figures."""

@@ -1,0 +1,1 @@
+"""Live chat: conversations over websockets, the waiting queue, routing to agents, transcripts."""

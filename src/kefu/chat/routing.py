@@ -1,0 +1,3 @@
+"""Websocket routes of live chat."""
+
+websocket_urlpatterns: list = []

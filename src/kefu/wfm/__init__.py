@@ -1,0 +1,1 @@
+"""Workforce management: forecast, Erlang C/A staffing, roster optimisation, simulation (pure Python + CLI)."""
