@@ -69,10 +69,10 @@ def invalid(event: t.TelephonyEvent) -> list[tuple[str, str]]:
     return found
 
 
-def record_events(batch: Sequence[t.TelephonyEvent], *, source: str) -> Recorded:
+def record_events(batch: Sequence[t.TelephonyEvent], *, source: str, announce: bool = True) -> Recorded:
     """Record a batch of events and refold the calls they touch. All or nothing: any invalid event refuses the
     batch (InvalidEvents names each). Events already recorded (same key) are counted as duplicates and change
-    nothing."""
+    nothing. `announce=False` (the demo seed's history) emits no `calls.recorded` event."""
     problems = [(f"{i}.{name}", message) for i, event in enumerate(batch) for name, message in invalid(event)]
     if problems:
         raise InvalidEvents(problems)
@@ -89,7 +89,7 @@ def record_events(batch: Sequence[t.TelephonyEvent], *, source: str) -> Recorded
                                            ignore_conflicts=True, batch_size=1000)
         call_ids = sorted({e.call_id for e in new.values() if e.is_call_event})
         changed = [call for ids in _chunks(call_ids) for call in _refold(ids, source, now)]
-        if new:
+        if new and announce:
             events.emit("calls.recorded", {"source": source, "events": len(new), "calls": changed[:1000],
                                            "calls_changed": len(changed)})
     return Recorded(received=len(batch), recorded=len(new), duplicates=len(batch) - len(new), calls=changed)

@@ -76,6 +76,7 @@ class SeedReport:
     tiers_recomputed: int | None = None
     aftersales: object | None = None  # kefu.aftersales.seed.CaseReport: the cases made after the orders
     tickets: object | None = None  # kefu.tickets.seed.TicketReport: the team, and the tickets after the cases
+    calls: object | None = None  # kefu.calls.seed.CallsReport: simulated days of the telephone line
 
     @property
     def total_rows(self) -> int:
@@ -208,6 +209,9 @@ def _load(scale: Scale, seed: int, anchor: date, progress: bool, report: SeedRep
     from kefu.tickets.seed import seed_tickets  # the service team and its tickets, "now" at the cases' instant
 
     report.tickets = seed_tickets(scale=report.scale, seed=seed, live_at=cases.live_at)
+    from kefu.calls.seed import seed_calls  # the telephone line's recent days, for the wallboard and the plan
+
+    report.calls = seed_calls(scale=report.scale, seed=seed, live_at=report.tickets.live_at)
 
 
 def _staff(password_hash: str, anchor_ts: int) -> tuple[list[str], list[str]]:

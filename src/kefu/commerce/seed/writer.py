@@ -398,7 +398,8 @@ def seeded_staff():
 def flush() -> dict[str, int]:
     """Delete all commerce data (customers, catalog, orders … but not integrations), the after-sales cases on
     those orders (with their evidence files, once committed), the tickets (with their messages, clocks, visits,
-    notices and the handovers that list them), the customers' logins and the staff accounts the seed made (with
+    notices and the handovers that list them), the seeded calls (other calls lose their link to the customers),
+    the customers' logins and the staff accounts the seed made (with
     their agent profiles and roster). Nothing else: other users, the audit log, the outbox, the canned replies
     and the rest of the ticket configuration stay.
 
@@ -406,6 +407,7 @@ def flush() -> dict[str, int]:
     the error says which table.
     """
     from kefu.aftersales.seed import FLUSH_MODELS, delete_files_on_commit, evidence_files
+    from kefu.calls.seed import forget_calls
     from kefu.tickets.seed import FLUSH_MODELS as TICKET_MODELS
     from kefu.tickets.seed import seeded_staff_rows
 
@@ -424,6 +426,7 @@ def flush() -> dict[str, int]:
     ticket_table = qn(TICKET_MODELS[-1]._meta.db_table)
     try:
         seeded_staff_rows(staff_ids)
+        counts["calls"] = forget_calls()
         with connection.cursor() as cursor:
             # Tickets refer to tickets (merged into, split from): cut those links so the rows go in any order.
             cursor.execute(f"UPDATE {ticket_table} SET merged_into_id = NULL, parent_id = NULL "

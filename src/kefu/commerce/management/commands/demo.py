@@ -26,6 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(f"demo data: reusing the {Order.objects.count()} orders already loaded")
         else:
             call_command("seed", "--scale", "demo", "--seed", str(seed), "--no-accounts")
+        # The assistant's embedding cache (var/assistant/), so the first question is answered at once; built once.
+        call_command("assistant", "train", stdout=self.stdout)
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS(f"\nkefu is ready on {base}"))
         self.stdout.write(f"  portal {base}/   workbench {base}/workbench/   admin {base}/admin/   "

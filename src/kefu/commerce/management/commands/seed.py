@@ -82,6 +82,8 @@ class Command(BaseCommand):
                                   + "; ".join(report.aftersales.missed))
         if report.tickets is not None:
             self.stdout.write(f"  and {report.tickets.summary()}")
+        if report.calls is not None and report.calls.calls:
+            self.stdout.write(f"  and {report.calls.summary()}")
         if report.tiers_recomputed:
             self.stderr.write(f"note: recomputing tiers changed {report.tiers_recomputed} customers")
         if report.staff_kept:
