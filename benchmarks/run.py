@@ -14,7 +14,9 @@
 - wfm_plan.py: planning a week of 15-minute intervals (forecast, Erlang staffing, HiGHS roster, simulation top-up),
   the roster's paid hours against the LP bound and the seeds' two fixed shifts (no database);
 - assistant.py: the smart assistant's answers per second and latency p50/p95/p99 against the 20 ms bound
-  (embedded SQLite with the demo data).
+  (embedded SQLite with the demo data);
+- chat_load.py: concurrent websocket chats held by one server process, message latency p50/p99 at 100 and
+  1,000 chats against a bound.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kefu_bench"
 # wfm_plan.py needs no database: it runs first, whatever happens to the data set.
-SCRIPTS = ["wfm_plan.py", "assistant.py", "seed_large.py", "api_latency.py", "policy.py", "case_list.py", "sla_sweep.py",
-           "ticket_queue.py"]
+SCRIPTS = ["wfm_plan.py", "assistant.py", "seed_large.py", "api_latency.py", "policy.py", "case_list.py",
+           "sla_sweep.py", "ticket_queue.py", "chat_load.py"]
 
 
 def main() -> int:

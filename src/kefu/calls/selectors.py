@@ -38,7 +38,7 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 # --- tallies in SQL -------------------------------------------------------------------------------------------
 
-def _aggregates(sl_seconds: float, short_abandon_seconds: float) -> dict:
+def tally_aggregates(sl_seconds: float, short_abandon_seconds: float) -> dict:
     """The Tally's sums as SQL aggregates, named t_<field> (a bare "wait_seconds" would clash with the column)."""
     return {f"t_{name}": aggregate for name, aggregate in {
         "offered": Count("pk", filter=~Q(outcome=t.IN_PROGRESS)),
@@ -55,7 +55,7 @@ def _aggregates(sl_seconds: float, short_abandon_seconds: float) -> dict:
     }.items()}
 
 
-def _tally(row: dict, agents: frozenset[str]) -> metrics.Tally:
+def tally_of_row(row: dict, agents: frozenset[str]) -> metrics.Tally:
     numbers = {name: row.get(f"t_{name}") or 0 for name in metrics.TALLY_SUMS}
     numbers["wait_seconds"] = float(numbers["wait_seconds"])
     numbers["handle_seconds"] = float(numbers["handle_seconds"])
@@ -65,9 +65,9 @@ def _tally(row: dict, agents: frozenset[str]) -> metrics.Tally:
 def tally_calls(calls: QuerySet[Call], *, sl_seconds: float = metrics.SL_SECONDS,
                 short_abandon_seconds: float = metrics.SHORT_ABANDON_SECONDS) -> metrics.Tally:
     """The tally of any set of calls, in two queries."""
-    row = calls.aggregate(**_aggregates(sl_seconds, short_abandon_seconds))
+    row = calls.aggregate(**tally_aggregates(sl_seconds, short_abandon_seconds))
     agents = calls.filter(_ANSWERED).exclude(agent_label="").values_list("agent_label", flat=True).distinct()
-    return _tally(row, frozenset(agents))
+    return tally_of_row(row, frozenset(agents))
 
 
 # --- logged-in time -------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def figures_for_day(day: date, *, sl_seconds: float = metrics.SL_SECONDS,
                     available_seconds: float | None = None) -> DayFigures:
     """The day's figures (today: so far). Occupancy uses `available_seconds` when given, else the logged-in,
     unpaused time the switch reported (None when it reported none)."""
-    _check(sl_seconds, short_abandon_seconds)
+    check_thresholds(sl_seconds, short_abandon_seconds)
     start, end = day_window(day)
     calls = Call.objects.filter(offered_at__gte=start, offered_at__lt=end)
     until = max(start, _until(end))
@@ -160,7 +160,7 @@ def figures_by_interval(day: date, minutes: int = 15, *, sl_seconds: float = met
                         short_abandon_seconds: float = metrics.SHORT_ABANDON_SECONDS) -> list[IntervalFigures]:
     """Every interval of the day (empty ones too, so a chart has all its bars), by the time calls were offered.
     Occupancy per interval from the logged-in time the switch reported within it."""
-    _check(sl_seconds, short_abandon_seconds)
+    check_thresholds(sl_seconds, short_abandon_seconds)
     if not 1 <= minutes <= 1440 or 1440 % minutes:
         raise DomainError("the interval must divide the day: 5, 10, 15, 30, 60 … minutes", field="minutes",
                           location="query")
@@ -170,7 +170,7 @@ def figures_by_interval(day: date, minutes: int = 15, *, sl_seconds: float = met
                    / minutes, output_field=IntegerField())
     calls = Call.objects.filter(offered_at__gte=start, offered_at__lt=end).annotate(bucket=bucket)
     rows = {int(row["bucket"]): row for row in calls.values("bucket").annotate(
-        **_aggregates(sl_seconds, short_abandon_seconds)).order_by("bucket")}
+        **tally_aggregates(sl_seconds, short_abandon_seconds)).order_by("bucket")}
     agents: dict[int, set[str]] = {}
     for index, label in (calls.filter(_ANSWERED).exclude(agent_label="").values_list("bucket", "agent_label")
                          .distinct()):
@@ -178,11 +178,11 @@ def figures_by_interval(day: date, minutes: int = 15, *, sl_seconds: float = met
     until = max(start, _until(end))
     stretches = presence(start, until)
     step = timedelta(minutes=minutes)
-    busy = _busy_by_interval(start, end, step) if stretches else {}
+    busy = busy_by_interval(start, end, step) if stretches else {}
     intervals = []
     for index in range(1440 // minutes):
         begin = start + index * step
-        tally = _tally(rows.get(index, {}), frozenset(agents.get(index, ())))
+        tally = tally_of_row(rows.get(index, {}), frozenset(agents.get(index, ())))
         free = t.available_seconds(stretches, begin, min(begin + step, until)) if stretches else None
         intervals.append(IntervalFigures(begin, begin + step, metrics.figures(
             tally, sl_seconds=sl_seconds, short_abandon_seconds=short_abandon_seconds, available_seconds=free,
@@ -190,7 +190,7 @@ def figures_by_interval(day: date, minutes: int = 15, *, sl_seconds: float = met
     return intervals
 
 
-def _busy_by_interval(start: datetime, end: datetime, step: timedelta) -> dict[int, float]:
+def busy_by_interval(start: datetime, end: datetime, step: timedelta) -> dict[int, float]:
     """Handling (talk + after-call work) done within each interval, whenever the call was offered: the numerator
     of an interval's occupancy. One query over the day's answered, finished calls."""
     busy: dict[int, float] = {}
@@ -208,7 +208,7 @@ def _busy_by_interval(start: datetime, end: datetime, step: timedelta) -> dict[i
     return busy
 
 
-def _check(sl_seconds: float, short_abandon_seconds: float) -> None:
+def check_thresholds(sl_seconds: float, short_abandon_seconds: float) -> None:
     if not 0 <= sl_seconds <= 3600:
         raise DomainError("the service-level threshold is 0 to 3600 seconds", field="sl_seconds", location="query")
     if not 0 <= short_abandon_seconds <= 600:

@@ -6,3 +6,6 @@ class ChatConfig(AppConfig):
     name = "kefu.chat"
     label = "chat"
     verbose_name = _("Live chat")
+
+    def ready(self) -> None:
+        from .services import agents, dispatch  # noqa: F401  (register the routing and silence duties)

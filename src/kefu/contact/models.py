@@ -139,3 +139,72 @@ class HandoverItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handover} {self.ticket_id}"
+
+
+# --- live chat presence (kefu/contact/presence.py writes these; kefu/contact/acd.py routes on them) ---------
+
+class AgentState(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    BUSY = "busy", _("Busy (at chat capacity)")
+    ACW = "acw", _("After-contact work")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
+class AgentPresence(models.Model):
+    """An agent's live state in the chat queue, and how many chats they may hold at once.
+
+    `busy` is derived (available at capacity), never chosen; `active_chats` is kept by the chat services in
+    the same transaction as the conversation that changes it, under this row's lock.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_presence")
+    state = models.CharField(_("state"), max_length=10, choices=AgentState.choices, default=AgentState.OFFLINE)
+    since = models.DateTimeField(_("in this state since"))
+    chat_capacity = models.PositiveSmallIntegerField(
+        _("chat capacity"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("How many chats the agent handles at once."))
+    active_chats = models.PositiveSmallIntegerField(_("active chats"), default=0)
+    last_assigned_at = models.DateTimeField(_("last chat assigned at"), null=True, blank=True)
+    acw_until = models.DateTimeField(_("after-contact work until"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent presence")
+        verbose_name_plural = _("agent presence")
+        indexes = [models.Index(fields=["state"], name="presence_state")]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} {self.state}"
+
+
+class PresenceSpan(models.Model):
+    """One stretch of time an agent spent in one state: the log that occupancy and time-in-state come from.
+    The open span (no end yet) is the current state; at most one per agent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence_spans")
+    state = models.CharField(_("state"), max_length=10, choices=AgentState.choices)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("presence span")
+        verbose_name_plural = _("presence log")
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["user", "started_at"], name="presence_span_user_start"),
+                   models.Index(fields=["started_at", "ended_at"], name="presence_span_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(ended_at__isnull=True),
+                                    name="presence_one_open_span"),
+            models.CheckConstraint(condition=models.Q(ended_at__isnull=True)
+                                   | models.Q(ended_at__gte=models.F("started_at")), name="presence_span_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    def seconds(self, until=None) -> float:
+        """How long the span lasted (an open span: until `until`)."""
+        end = self.ended_at or until
+        return max((end - self.started_at).total_seconds(), 0.0) if end else 0.0

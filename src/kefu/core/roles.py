@@ -67,19 +67,21 @@ COMPLIANCE = "aftersales.view_hundred_minute_compliance"  # sees the 100-minute 
 WORK_TICKETS = "tickets.work_tickets"  # works tickets: replies, handling steps, resolve, escalate to supervisor
 SUPERVISE_TICKETS = "tickets.supervise_tickets"  # escalations, care team hand-off, reports, handovers, merge
 CONTACT_FIGURES = "calls.view_call"  # sees the contact centre's figures (wallboard, calls API)
+CHAT = "chat.handle_conversation"  # serves live chats (the agent console's socket)
+SUPERVISE_CHAT = "chat.supervise_chat"  # sees every chat queue, agent and conversation
 
 PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],
-    PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH, *_READ_TICKETS, WORK_TICKETS],
+    PRESALE_AGENT: [*_READ_COMMERCE, WORKBENCH, *_READ_TICKETS, WORK_TICKETS, CHAT],
     AFTERSALE_AGENT: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE,
-                      "commerce.change_order", *_READ_TICKETS, WORK_TICKETS],
+                      "commerce.change_order", *_READ_TICKETS, WORK_TICKETS, CHAT],
     SUPERVISOR: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
                  COMPLIANCE, "commerce.change_customer", "core.view_auditentry", "core.view_outboxevent",
                  "core.view_outboxdelivery", *_READ_TICKETS, WORK_TICKETS, *_SUPERVISE_TICKETS,
-                 *_SUPERVISE_CONTACT_CENTRE, *_KNOWLEDGE_BASE],
+                 *_SUPERVISE_CONTACT_CENTRE, *_KNOWLEDGE_BASE, CHAT, SUPERVISE_CHAT],
     CARE_TEAM: [*_READ_COMMERCE, *_READ_AFTERSALES, *_WORK_CASES, WORKBENCH, FULL_PHONE, "commerce.change_order",
                 COMPLIANCE, "commerce.change_customer", "core.view_auditentry", *_READ_TICKETS, WORK_TICKETS,
-                *_SUPERVISE_TICKETS, "calls.view_call", *_KNOWLEDGE_BASE],
+                *_SUPERVISE_TICKETS, "calls.view_call", *_KNOWLEDGE_BASE, CHAT],
     WAREHOUSE: ["commerce.view_order", "commerce.view_orderline", "commerce.view_shipment",
                 "commerce.view_trackingevent", "commerce.view_product", "commerce.view_sku",
                 "commerce.change_shipment", "commerce.add_trackingevent",

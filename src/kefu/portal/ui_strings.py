@@ -33,6 +33,7 @@ BASE_TEMPLATE_STRINGS = [
     gettext_noop("Handover"),
     gettext_noop("Ticket report"),
     gettext_noop("Workforce plan"),
+    gettext_noop("Wallboard"),
     gettext_noop("No access"),
     gettext_noop(
         "Your account is not allowed to open this page. If you need it for your work, ask your supervisor."

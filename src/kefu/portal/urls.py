@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_tickets, views, views_cases
+from . import urls_chat, urls_tickets, views, views_cases
 
 app_name = "portal"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("aftersales/<str:number>/return/", views_cases.case_return, name="case_return"),
     path("aftersales/<str:number>/cancel/", views_cases.case_cancel, name="case_cancel"),
     *urls_tickets.urlpatterns,
+    *urls_chat.urlpatterns,
 ]

@@ -366,7 +366,7 @@ class SurveyQuestion(models.Model):
 class Visit(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     SENT = "sent", _("Sent")
-    ANSWERED = "answered", _("Answered")
+    ANSWERED = "answered", pgettext_lazy("survey", "Answered")
     EXPIRED = "expired", _("Expired")
 
 

@@ -91,3 +91,63 @@ def _style_kwargs() -> dict:
 
 def _svg(chart: pygal.graph.graph.Graph) -> str:
     return _INERT.sub("", chart.render(is_unicode=True))
+
+
+# --- the supervisors' wallboard (kefu/workbench/views_wallboard.py) ------------------------------------------------
+
+WARN = "#b25e00"  # kefu.css --warn
+
+
+def _coloured(*colours: str, opacity: str = ".85") -> Style:
+    return Style(**{**_style_kwargs(), "opacity": opacity, "opacity_hover": "1", "colors": colours})
+
+
+def contacts_chart(times: Sequence[str], offered: Sequence[int], answered: Sequence[int], *, offered_title: str,
+                   answered_title: str) -> str:
+    """Contacts offered and answered per interval, side by side (the wallboard's day so far)."""
+    chart = pygal.Bar(
+        _config(), width=960, height=300, show_minor_x_labels=False, x_labels_major_every=4, x_label_rotation=0,
+        legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1, truncate_label=-1,
+        include_x_axis=True, value_formatter=lambda value: f"{value:g}",
+    )
+    chart.config.style = _coloured(INK_3, OK)
+    chart.x_labels = list(times)
+    chart.add(offered_title, list(offered))
+    chart.add(answered_title, list(answered))
+    return _svg(chart)
+
+
+def rates_chart(times: Sequence[str], lines: Sequence[tuple[str, Sequence[float | None]]],
+                targets: Sequence[tuple[str, float]]) -> str:
+    """Percentages per interval (service level, answer rate) against their targets as dashed lines; an interval
+    with no contacts is a gap, not a zero."""
+    chart = pygal.Line(
+        _config(), width=960, height=280, show_minor_x_labels=False, x_labels_major_every=4, x_label_rotation=0,
+        legend_at_bottom=True, legend_at_bottom_columns=max(len(lines) + len(targets), 1), truncate_legend=-1,
+        truncate_label=-1, range=(0, 100), include_x_axis=True, dots_size=2.5, allow_interruptions=True,
+        value_formatter=lambda value: f"{value:.0f}%",
+    )
+    chart.config.style = _coloured(INFO, OK, INFO, OK, opacity=".16")
+    chart.x_labels = list(times)
+    for title, values in lines:
+        chart.add(title, [None if v is None else round(v, 1) for v in values], stroke_style={"width": 2.5})
+    for title, value in targets:
+        chart.add(title, [value] * len(times), show_dots=False, stroke_style={"width": 1.5, "dasharray": "6, 4"})
+    return _svg(chart)
+
+
+def states_chart(categories: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]]) -> str:
+    """Agents by state now, one stacked bar per channel; `series` is (state title, colour, count per category)."""
+    chart = pygal.HorizontalStackedBar(
+        _config(), width=460, height=120 + 56 * max(len(categories), 1), legend_at_bottom=True,
+        legend_at_bottom_columns=min(max(len(series), 1), 3), truncate_legend=-1, truncate_label=-1,
+        print_values=True, print_zeroes=False, value_formatter=lambda value: f"{value:g}", include_x_axis=True,
+    )
+    chart.config.style = _coloured(*([colour for _title, colour, _values in series] or [INK_3]), opacity=".9")
+    chart.x_labels = list(categories)
+    most = max((sum(column) for column in zip(*(values for _t, _c, values in series), strict=True)), default=0)
+    step = max(1, -(-most // 8))  # whole agents on the axis, at most ~8 ticks
+    chart.y_labels = list(range(0, most + step, step))
+    for title, _colour, values in series:
+        chart.add(title, list(values))
+    return _svg(chart)

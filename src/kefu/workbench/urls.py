@@ -1,6 +1,17 @@
 from django.urls import path
 
-from . import urls_handover, urls_reports, urls_tickets, urls_wfm, views, views_cases, views_compliance, views_warehouse
+from . import (
+    urls_chat,
+    urls_handover,
+    urls_reports,
+    urls_tickets,
+    urls_wallboard,
+    urls_wfm,
+    views,
+    views_cases,
+    views_compliance,
+    views_warehouse,
+)
 
 app_name = "workbench"
 urlpatterns = [
@@ -19,4 +30,6 @@ urlpatterns = [
     *urls_handover.urlpatterns,
     *urls_reports.urlpatterns,
     *urls_wfm.urlpatterns,
+    *urls_wallboard.urlpatterns,
+    *urls_chat.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""Routes filled by the contact-centre pages."""
+
+urlpatterns: list = []
