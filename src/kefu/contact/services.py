@@ -111,7 +111,7 @@ def prepare_handover(shift: Shift | str, service_date: date, *, by, note: str = 
 def acknowledge_handover(handover: Handover, *, by) -> Handover:
     """The next shift has read the list and takes it over: someone rostered on the shift that starts when this
     one ends, or a supervisor. Once."""
-    handover = Handover.objects.select_for_update().select_related("shift").get(pk=handover.pk)
+    handover = Handover.objects.select_for_update(of=("self",)).select_related("shift").get(pk=handover.pk)
     if handover.acknowledged_at is not None:
         raise InvalidTransition("this handover has already been acknowledged", field="handover",
                                 code="already_acknowledged")

@@ -91,7 +91,7 @@ def answer(visit: FollowUpVisit, *, csat: int, comment: str = "", answers: dict 
     """The customer's survey answer (once). A low score opens a care task for the customer-care team."""
     from .intake import open_ticket
 
-    visit = FollowUpVisit.objects.select_for_update().select_related("ticket__customer").get(pk=visit.pk)
+    visit = FollowUpVisit.objects.select_for_update(of=("self",)).select_related("ticket__customer").get(pk=visit.pk)
     customer = customer_of(by)
     if customer is not None and customer.pk != visit.ticket.customer_id:
         raise DomainError("this is not your survey", field="visit", code="forbidden")
