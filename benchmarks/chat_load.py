@@ -10,10 +10,13 @@ default) it:
      agent answers every message at once. Latency = from the sender's send() to the other side's receive, both
      clocks in this process; customer→agent and agent→customer both count;
   4. ends every chat and closes the sockets.
-It prints p50/p99 per level against the bound (p99 < 200 ms at 100 chats) as a ratio, the offered message rate,
-and the server's resident memory (VmRSS) with the chats open.
+It prints p50/p99 per level against the bound (p99 < 200 ms at 100 chats) as a ratio, the delivered message rate,
+and the server's resident memory (VmRSS) with the chats open. --layer compares channel layers side by side: the
+settings' own, channels' InMemoryChannelLayer, and kefu.chat.layers.InMemoryChannelLayer (swept once a second).
+The server runs kefu's settings with KEFU_CHAT_ACW_SECONDS = 0 (no wrap-up pause between a level's chats).
 
-    .venv/bin/python benchmarks/chat_load.py [--chats 100 1000] [--messages 6] [--think 4]
+    .venv/bin/python benchmarks/chat_load.py [--chats 100 1000] [--messages 4] [--think 10]
+                                             [--layer settings channels kefu]
 """
 
 from __future__ import annotations
@@ -89,6 +92,21 @@ def prepare(chats: int, agents: int) -> tuple[list[str], list[str]]:
         return store.session_key
 
     return [session(u) for u in customer_users], [session(u) for u in agent_users]
+
+
+def log_everyone_out() -> None:
+    """Before a level: no agent left logged in from the level before (their sockets are gone: a server started
+    afterwards would give them chats until the silence rule logged them out)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from kefu.chat.services import agents
+    from kefu.contact.models import AgentPresence
+
+    ids = AgentPresence.objects.exclude(state="offline").values_list("user_id", flat=True)
+    for user in get_user_model().objects.filter(pk__in=list(ids)):
+        agents.log_out(user, by="benchmark", reason="benchmark level")
+    connection.close()
 
 
 # --- the load (websocket clients in this process) --------------------------------------------------------------
@@ -227,17 +245,52 @@ async def run_level(base: str, chats: int, customers: list[str], agents: list[st
             "setup": setup, "rss": rss, "errors": len(level.errors)}
 
 
+LAYERS = {"channels": "channels.layers.InMemoryChannelLayer", "kefu": "kefu.chat.layers.InMemoryChannelLayer"}
+
+
+def settings_module(var: str, layer: str) -> str:
+    """kefu's settings for the server, with the layer to compare (`settings`: as they are) and no wrap-up pause
+    between a level's chats."""
+    lines = ["from kefu.settings import *  # noqa: F403", "KEFU_CHAT_ACW_SECONDS = 0"]
+    if layer != "settings":
+        lines.append(f"CHANNEL_LAYERS = {{'default': {{'BACKEND': {LAYERS[layer]!r}}}}}")
+    name = f"chat_bench_{layer}"
+    Path(var, f"{name}.py").write_text("\n".join(lines) + "\n")
+    return name
+
+
+def serve(var: str, layer: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "KEFU_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": settings_module(var, layer),
+           "PYTHONPATH": os.pathsep.join([var, os.environ.get("PYTHONPATH", "")])}
+    server = subprocess.Popen([sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"127.0.0.1:{port}"
+    import httpx
+
+    for _ in range(150):
+        try:
+            if httpx.get(f"http://{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return server, base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chats", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--messages", type=int, default=6, help="messages each customer sends (each answered)")
-    parser.add_argument("--think", type=float, default=4.0, help="mean seconds between a customer's messages")
+    parser.add_argument("--messages", type=int, default=4, help="messages each customer sends (each answered)")
+    parser.add_argument("--think", type=float, default=10.0, help="mean seconds between a customer's messages")
+    parser.add_argument("--layer", nargs="+", default=["settings"], choices=["settings", *LAYERS],
+                        help="the channel layer: as the settings say, or channels' / kefu's in-memory layer "
+                             "(several: compared side by side)")
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="kefu-chat-bench-")
     os.environ.setdefault("KEFU_VAR_DIR", var)
     os.environ["DJANGO_SETTINGS_MODULE"] = "kefu.settings"
-    os.environ.pop("KEFU_REDIS_URL", None)  # one process, the in-memory layer
+    os.environ.pop("KEFU_REDIS_URL", None)  # one process, an in-memory layer
     import django
     from django.core.management import call_command
 
@@ -250,37 +303,29 @@ def main() -> None:
     customers, agents = prepare(need, math.ceil(need / CAPACITY))
     connection.close()
 
-    port = free_port()
-    env = {**os.environ, "KEFU_LOG_LEVEL": "WARNING", "KEFU_CHAT_ACW_SECONDS": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"127.0.0.1:{port}"
-    try:
-        import httpx
-
-        for _ in range(150):
-            try:
-                if httpx.get(f"http://{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        print(f"server: `kefu serve` (uvicorn, 1 process, in-memory channel layer, duties on), {database}; "
-              f"the load driver shares the {os.cpu_count()} cores")
-        print(f"each customer: {args.messages} messages, ~{args.think:g} s apart, each answered by the agent at once")
-        print(f"{'chats':>6}{'agents':>7}{'msgs':>7}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'p99 ÷ 200 ms':>14}{'RSS MB':>8}{'setup s':>9}{'err':>5}")
-        for chats in args.chats:
-            r = asyncio.run(run_level(base, chats, customers[:chats], agents[:math.ceil(chats / CAPACITY)],
-                                      args.messages, args.think, server.pid))
-            print(f"{r['chats']:>6}{r['agents']:>7}{r['messages']:>7}{r['rate']:>8.0f}{r['p50']:>9.1f}"
-                  f"{r['p99']:>9.1f}{r['p99'] / BOUND_MS:>13.2f}×{r['rss']:>8.0f}{r['setup']:>9.1f}{r['errors']:>5}"
-                  f"   (p50 {', '.join(f'{k} {v:.1f} ms' for k, v in r['by_way'].items())})")
-            if server.poll() is not None:
-                raise SystemExit("the server died")
-        print(f"bound: p99 < {BOUND_MS:.0f} ms at 100 chats (a ratio below 1× meets it)")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    print(f"server: `kefu serve` (uvicorn, 1 process, duties on), {database}; the load driver shares the "
+          f"{os.cpu_count()} cores; load average now {os.getloadavg()[0]:.1f}")
+    print(f"each customer: {args.messages} messages, ~{args.think:g} s apart, each answered by the agent at once "
+          f"(offered: 2 × chats ÷ {args.think:g} messages/s)")
+    print(f"{'layer':<9}{'chats':>6}{'agents':>7}{'msgs':>7}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'p99 ÷ 200 ms':>14}{'RSS MB':>8}{'setup s':>9}{'err':>5}")
+    for layer in args.layer:
+        server, base = serve(var, layer)
+        try:
+            for chats in args.chats:
+                log_everyone_out()
+                r = asyncio.run(run_level(base, chats, customers[:chats], agents[:math.ceil(chats / CAPACITY)],
+                                          args.messages, args.think, server.pid))
+                print(f"{layer:<9}{r['chats']:>6}{r['agents']:>7}{r['messages']:>7}{r['rate']:>8.0f}{r['p50']:>9.1f}"
+                      f"{r['p99']:>9.1f}{r['p99'] / BOUND_MS:>13.2f}×{r['rss']:>8.0f}{r['setup']:>9.1f}"
+                      f"{r['errors']:>5}   (p50 {', '.join(f'{k} {v:.1f} ms' for k, v in r['by_way'].items())})",
+                      flush=True)
+                if server.poll() is not None:
+                    raise SystemExit("the server died")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"bound: p99 < {BOUND_MS:.0f} ms at 100 chats (a ratio below 1× meets it)")
 
 
 if __name__ == "__main__":

@@ -347,3 +347,31 @@ def test_an_agent_socket_closing_shortens_the_silence_to_the_reconnect_grace(peo
     async_to_sync(scenario)()
     seen = AgentPresence.objects.get(user=agent).last_seen_at
     assert seen <= clock.now() - conf.agent_silence() + conf.reconnect_grace()
+
+
+def test_after_a_chat_ends_the_next_message_goes_to_the_new_chat(people):
+    agent, customer = people
+    agent_session, customer_session = cookie(agent), cookie(customer.user)
+
+    async def scenario():
+        console = socket("/ws/agent/chat/", agent_session)
+        await opened(console)
+        await console.send_json_to({"type": "presence", "state": "available"})
+        await until(console, "presence")
+        window = socket("/ws/chat/", customer_session)
+        await opened(window)
+        await window.send_json_to({"type": "start", "skill": "aftersale"})
+        first = (await until(window, "assigned"))["conversation"]["number"]
+        await window.send_json_to({"type": "message", "body": "第一次"})
+        assert (await until(console, "message"))["conversation"] == first
+        await console.send_json_to({"type": "end", "conversation": first})
+        await until(window, "ended")
+        await window.send_json_to({"type": "start", "skill": "aftersale"})
+        second = (await until(window, "assigned"))["conversation"]["number"]
+        await window.send_json_to({"type": "message", "body": "第二次"})
+        heard = await until(console, "message")
+        assert (heard["conversation"], heard["message"]["body"]) == (second, "第二次") and second != first
+        await window.disconnect()
+        await console.disconnect()
+
+    async_to_sync(scenario)()

@@ -17,6 +17,8 @@ Customer → server (ws/chat/)
         ask for an agent. A customer has one open chat: with one open, the answer is a "conversation" frame with it.
         Nobody serving the queue → error "nobody_online": offer "leave_message".
     {"type": "message", "body": str (1–5000), "client_id"?: str (≤64; a retry with the same id is stored once)}
+        (message, typing, read, end act on the customer's open chat; an optional "conversation": number naming
+        any other chat is not_found)
     {"type": "typing"}                          not stored; the agent gets "typing"
     {"type": "read", "up_to": message id}       the agent's (and system) messages up to it are read
     {"type": "end"}                             leave the chat (waiting or active)
@@ -30,7 +32,10 @@ Server → customer
     {"type": "conversation", "conversation": conversation}  the answer to "start" when a chat was already open
     {"type": "started", "conversation": conversation}       a new chat is in the line
     {"type": "queue", "conversation": number, "position": int, "expected_wait_seconds": int|null,
-     "serving_agents": int}                                  on every change of the line while waiting
+     "serving_agents": int}                                  when the place or the wait changes while waiting (the
+                                                             latest within 0.25 s; never the same one twice);
+                                                             expected_wait_seconds null: nobody serves the queue now
+                                                             — offer "leave_message"
     {"type": "assigned", "conversation": conversation, "message": message}    an agent serves the chat
     {"type": "message", "conversation": number, "message": message}           a message (yours too: match client_id)
     {"type": "typing", "conversation": number, "from": "agent"}
@@ -70,8 +75,9 @@ Server → agent
     {"type": "transferred", "conversation": number, "to": "agent"|"queue", "agent"?: name, "skill"?: skill}
         the chat left them
     {"type": "ended", …}                         as above
-    {"type": "queue.summary", "at": time, "queues": [queue], "waiting": [waiting]}   on every change of the line
-        (every queue: the console shows the agent's skills; supervisors get it too)
+    {"type": "queue.summary", "at": time, "queues": [queue], "waiting": [waiting]}   when the line changes, at
+        most once a second, and every 5 s (every queue: the console shows the agent's skills; supervisors get it
+        too). `queue` is schemas.ChatQueueOut, `waiting` schemas.ChatWaitingOut.
     {"type": "error", …}, {"type": "pong"}
 """
 
