@@ -26,10 +26,15 @@ def policy_for(ticket: Ticket) -> SlaPolicy:
     return SlaPolicy.objects.get(priority=ticket.priority)
 
 
+def _running_dues(ticket):
+    """The due times of a ticket's running clocks, nearest first (paused clocks have none)."""
+    return (SlaClock.objects.filter(ticket=ticket, stopped_at__isnull=True, due_at__isnull=False)
+            .order_by("due_at").values_list("due_at", flat=True))
+
+
 def nearest_due():
-    """The nearest due time of a ticket's running clocks (paused clocks have none), as a subquery."""
-    return Subquery(SlaClock.objects.filter(ticket=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
-                    .order_by("due_at").values("due_at")[:1])
+    """The nearest due time of a ticket's running clocks, as a subquery of the ticket."""
+    return Subquery(_running_dues(OuterRef("pk"))[:1])
 
 
 def refresh_next_due(ticket_ids: Iterable[int]) -> int:
@@ -39,8 +44,7 @@ def refresh_next_due(ticket_ids: Iterable[int]) -> int:
 
 def _refresh(ticket: Ticket) -> None:
     """Recompute `next_due_at` of one ticket, on the row and on the instance the caller may save again."""
-    ticket.next_due_at = (SlaClock.objects.filter(ticket=ticket, stopped_at__isnull=True, due_at__isnull=False)
-                          .order_by("due_at").values_list("due_at", flat=True).first())
+    ticket.next_due_at = _running_dues(ticket).first()
     Ticket.objects.filter(pk=ticket.pk).update(next_due_at=ticket.next_due_at)
 
 
