@@ -113,7 +113,7 @@ def test_only_my_own_chats(agent, customer):
     assert signed_in(agent).get(f"{API}/chat/conversations").status_code == 403
 
 
-@pytest.mark.parametrize(("data", "field"), [({"skill": "logistics"}, "skill"), ({}, "skill"),
+@pytest.mark.parametrize(("data", "field"), [({"skill": "logistics"}, "skill"), ({"skill": ""}, "skill"),
                                              ({"skill": "presale", "colour": "red"}, "colour"),
                                              ({"skill": "presale", "body": "x" * 5001}, "body"),
                                              ({"skill": "presale", "body": "a\x00b"}, "body")])

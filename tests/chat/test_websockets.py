@@ -16,6 +16,7 @@ from django.apps import apps
 from django.test import Client
 
 from kefu.asgi import application
+from kefu.assistant.models import AskedQuestion
 from kefu.chat import chat_states as st
 from kefu.chat import conf
 from kefu.chat.models import ChatMessage, Conversation
@@ -375,3 +376,54 @@ def test_after_a_chat_ends_the_next_message_goes_to_the_new_chat(people):
         await console.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_the_assistant_answers_in_the_window_and_a_reload_and_the_hand_off_keep_its_answers(people):
+    from kefu.assistant.models import FaqEntry
+    from kefu.assistant.services import load_faq_file
+
+    if not FaqEntry.objects.exists():  # a transactional test before this one flushed what the migration loaded
+        load_faq_file()
+    agent, customer = people
+    customer_session, agent_session = cookie(customer.user), cookie(agent)
+
+    async def scenario():
+        window = socket("/ws/chat/", customer_session)
+        await opened(window)
+        await window.send_json_to({"type": "ask", "body": "退货的运费谁承担", "client_id": "q1"})
+        answered = await until(window, "assistant")
+        exchange = answered["exchange"]
+        assert answered["client_id"] == "q1" and exchange["question"] == "退货的运费谁承担"
+        assert exchange["intent"] == "return_exchange" and not exchange["handoff"] and "运费" in exchange["answer"]
+        await window.send_json_to({"type": "ask", "body": "", "ref": 3})
+        refused = await until(window, "error")
+        assert (refused["field"], refused["ref"]) == ("body", 3)
+        await window.disconnect()
+
+        window = socket("/ws/chat/", customer_session)  # a reload shows the exchange again
+        hello = await opened(window)
+        assert hello["conversation"] is None and [e["id"] for e in hello["assistant"]] == [exchange["id"]]
+
+        console = socket("/ws/agent/chat/", agent_session)
+        await opened(console)
+        await console.send_json_to({"type": "presence", "state": "available"})
+        await until(console, "presence")
+        await window.send_json_to({"type": "start"})  # the intent chooses the line
+        assigned = await until(console, "assigned")
+        chat = assigned["conversation"]
+        assert chat["intent"] == "return_exchange" and chat["skill"] == "aftersale"
+        assert [m["sender"] for m in chat["messages"][:2]] == ["customer", "assistant"]
+        await until(window, "assigned")
+        await window.send_json_to({"type": "ask", "body": "还有一个问题", "client_id": "m1"})  # a chat is open
+        echoed = await until(window, "message")
+        assert echoed["message"]["body"] == "还有一个问题" and echoed["message"]["sender"] == "customer"
+        await window.disconnect()
+        await console.disconnect()
+
+        window = socket("/ws/chat/", customer_session)
+        hello = await opened(window)
+        assert hello["conversation"]["number"] == chat["number"] and hello["assistant"] == []
+        await window.disconnect()
+
+    async_to_sync(scenario)()
+    assert AskedQuestion.objects.get().handed_to != ""

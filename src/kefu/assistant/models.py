@@ -146,6 +146,10 @@ class AskedQuestion(models.Model):
                             related_name="asked")
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     handoff = models.BooleanField(_("handed off"))
+    answer = models.TextField(_("answer given"), blank=True)
+    actions = models.JSONField(_("actions offered"), default=list, blank=True)
+    handed_to = models.CharField(_("handed to chat"), max_length=20, blank=True,
+                                 help_text=_("The live chat this exchange was carried into (its first messages)."))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
@@ -160,6 +164,8 @@ class AskedQuestion(models.Model):
             models.Index(fields=["outcome", "-asked_at"], name="asked_outcome_recent"),
             models.Index(fields=["confidence"], name="asked_unreviewed_confidence",
                          condition=models.Q(reviewed_at__isnull=True)),
+            models.Index(fields=["customer", "asked_at"], name="asked_customer_waiting",
+                         condition=models.Q(channel="chat", handed_to="")),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(confidence__gte=0) & models.Q(confidence__lte=1),

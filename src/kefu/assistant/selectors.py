@@ -131,3 +131,16 @@ def needs_review(threshold: float) -> QuerySet[AskedQuestion]:
     """Questions not yet reviewed that the assistant could not answer, or answered with low confidence."""
     weak = Q(outcome=Outcome.UNANSWERED) | Q(confidence__lt=threshold)
     return AskedQuestion.objects.filter(weak, reviewed_at__isnull=True).order_by("-asked_at", "-id")
+
+
+# --- exchanges waiting to be carried into a live chat ---------------------------------------------------
+
+CHAT_EXCHANGES_KEPT = 20
+
+
+def waiting_exchanges(customer: Customer, since) -> list[AskedQuestion]:
+    """The customer's chat-window questions since `since` not yet carried into a live chat, oldest first (the
+    latest CHAT_EXCHANGES_KEPT)."""
+    rows = list(AskedQuestion.objects.filter(customer=customer, channel="chat", handed_to="", asked_at__gte=since)
+                .select_related("faq").order_by("-asked_at", "-id")[:CHAT_EXCHANGES_KEPT])
+    return rows[::-1]

@@ -125,12 +125,42 @@ def _log(question: str, normalised: str, channel: str, customer, result: Answer)
         asked_at=clock.now(), text=question, normalised=normalised[:MAX_QUESTION_CHARS], channel=channel,
         customer=customer, intent=result.intent, confidence=min(max(result.confidence, 0.0), 1.0),
         path=result.path, faq_id=result.faq["id"] if result.faq else None, outcome=result.outcome,
-        handoff=result.handoff)
+        handoff=result.handoff, answer=result.answer, actions=result.actions)
     if result.handoff:
         events.emit("assistant.handed_off", {"question_id": row.pk, "intent": result.intent,
                                              "confidence": round(result.confidence, 4), "channel": channel,
                                              "customer_id": customer.pk if customer else None})
     return row
+
+
+# --- carried into a live chat -----------------------------------------------------------------------------
+
+def exchange(row: AskedQuestion) -> dict:
+    """One question and the assistant's answer, as the chat window shows it (consumers.py: "assistant")."""
+    faq = {"id": row.faq_id, "question": row.faq.question} if row.faq_id and row.faq else None
+    return {"id": row.pk, "question": row.text, "asked_at": row.asked_at.isoformat(), "intent": row.intent,
+            "confidence": round(row.confidence, 4), "answer": row.answer, "handoff": row.handoff, "faq": faq,
+            "actions": row.actions or []}
+
+
+def handoff_intent(rows: list[AskedQuestion]) -> str:
+    """The intent a person should pick up: the latest question that asked for one by its content (a complaint,
+    a request for a person is only a means), else the latest one the model was sure of; "" when none."""
+    sure = [r for r in rows if r.intent not in {"human_agent", "other"} and r.confidence >= engine.handoff_below()]
+    if sure:
+        return sure[-1].intent
+    asked = [r for r in rows if r.intent == "human_agent"]
+    return asked[-1].intent if asked else ""
+
+
+def carry_into(rows: list[AskedQuestion], number: str) -> int:
+    """Mark the exchanges as carried into chat `number`; only rows not carried yet (a parallel start carries each
+    exchange once). Returns how many were marked."""
+    return carry_into_ids([r.pk for r in rows], number)
+
+
+def carry_into_ids(ids: list[int], number: str) -> int:
+    return AskedQuestion.objects.filter(pk__in=ids, handed_to="").update(handed_to=number)
 
 
 # --- the knowledge base -----------------------------------------------------------------------------------

@@ -45,3 +45,13 @@ def unserved_after() -> timedelta:
     """A chat still waiting this long while nobody serves its queue becomes a message left (a ticket) rather
     than a silent line [seed 003]."""
     return timedelta(seconds=_number("KEFU_CHAT_UNSERVED_SECONDS", 300))
+
+
+def assistant_carry_window() -> timedelta:
+    """How far back the customer's questions to the smart assistant are carried into the chat they start."""
+    return timedelta(seconds=_number("KEFU_CHAT_ASSISTANT_CARRY_SECONDS", 30 * 60))
+
+
+def assistant_while_waiting() -> bool:
+    """Whether the smart assistant answers what a customer writes while they wait in the line."""
+    return bool(getattr(settings, "KEFU_CHAT_ASSISTANT_WHILE_WAITING", True))

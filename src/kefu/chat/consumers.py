@@ -6,16 +6,24 @@ THE PROTOCOL (JSON text frames; every frame is an object with a "type")
 Both sockets use the session cookie (kefu.asgi: origin check + AuthMiddlewareStack). An anonymous socket, a
 customer socket for a non-customer, or an agent socket without the permission `chat.handle_conversation` (or
 `chat.supervise_chat`) is refused at the handshake (HTTP 403). Times are ISO 8601 with the Asia/Shanghai offset.
-A `conversation` object is schemas.ChatConversationOut; a `message` object is schemas.ChatMessageOut:
-    {"id", "conversation", "sender": "customer"|"agent"|"system", "author": {"id","name"}|null, "body",
+A `conversation` object is schemas.ChatConversationOut (with "intent": the assistant's label, "" when none); a
+`message` object is schemas.ChatMessageOut:
+    {"id", "conversation", "sender": "customer"|"agent"|"system"|"assistant", "author": {"id","name"}|null, "body",
      "image_url": "/api/v1/chat/images/<id>"|null, "event": ""|"assigned"|"transferred"|"requeued"|"ended"|
      "left_message"|"ticket_opened", "client_id", "sent_at", "read_at"}
 Any frame the client sends may carry "ref" (any JSON value): an error caused by it echoes that ref.
 
 Customer → server (ws/chat/)
-    {"type": "start", "skill": "presale"|"aftersale", "body"?: str, "order"?: order number, "client_id"?: str}
+    {"type": "ask", "body": str (1–500), "client_id"?: str}
+        a question for the smart assistant. With no open chat it answers at once: an "assistant" frame (nobody waits
+        in a line). With a chat open, "ask" is a "message" in it.
+    {"type": "start", "skill"?: "presale"|"aftersale", "body"?: str, "order"?: order number, "client_id"?: str}
         ask for an agent. A customer has one open chat: with one open, the answer is a "conversation" frame with it.
-        Nobody serving the queue → error "nobody_online": offer "leave_message".
+        Nobody serving the queue → error "nobody_online": offer "leave_message". The customer's questions to the
+        assistant (the last KEFU_CHAT_ASSISTANT_CARRY_SECONDS, not carried yet) become the chat's first messages, and
+        the chat carries their intent: without "skill" the intent chooses the line, and a complaint is served first
+        (kefu/chat/handoff.py). While the chat waits, the assistant answers what the customer writes when it is sure
+        (FAQ or their own orders): a "message" whose sender is "assistant".
     {"type": "message", "body": str (1–5000), "client_id"?: str (≤64; a retry with the same id is stored once)}
         (message, typing, read, end act on the customer's open chat; an optional "conversation": number naming
         any other chat is not_found)
@@ -23,12 +31,19 @@ Customer → server (ws/chat/)
     {"type": "read", "up_to": message id}       the agent's (and system) messages up to it are read
     {"type": "end"}                             leave the chat (waiting or active)
     {"type": "leave_message", "body"?: str, "skill"?: ..., "order"?: ..., "client_id"?: str}
-        nobody can serve me: my waiting chat (or these words) become a ticket
+        nobody can serve me: my waiting chat (or these words and my questions to the assistant) become a ticket
     {"type": "ping"}                            → {"type": "pong"}
     (Images go over HTTP: POST /api/v1/chat/conversations/{number}/images; the socket then gets the "message".)
 
 Server → customer
-    {"type": "hello", "conversation": conversation|null}   on connect: the open chat with its messages and place
+    {"type": "hello", "conversation": conversation|null, "assistant": [exchange]}
+                                                            on connect: the open chat with its messages and place;
+                                                            with none, the questions to the assistant not carried yet
+    {"type": "assistant", "exchange": exchange, "client_id": str}   the assistant's answer to "ask":
+        exchange = {"id", "question", "asked_at", "intent", "confidence", "answer", "handoff": bool,
+                    "faq": {"id", "question"}|null, "actions": [{"kind": "view_order"|"cancel_order"|"open_aftersales"|
+                    "view_case"|"apply_price_protection"|"contact_agent"|"handoff"|"sign_in", …}]}
+        handoff: offer a person (send "start"); the intent "human_agent" asked for one.
     {"type": "conversation", "conversation": conversation}  the answer to "start" when a chat was already open
     {"type": "started", "conversation": conversation}       a new chat is in the line
     {"type": "queue", "conversation": number, "position": int, "expected_wait_seconds": int|null,
@@ -92,12 +107,17 @@ from django.contrib.auth import get_user_model
 from django.db import connections
 from pydantic import ValidationError
 
+from kefu.assistant import selectors as assistant_selectors
+from kefu.assistant import services as assistant_services
+from kefu.assistant.models import AskedQuestion
+from kefu.core import clock
 from kefu.core.errors import DomainError, InvalidTransition, NotFound
 
 from . import chat_states as st
-from . import live, selectors
+from . import conf, live, selectors
 from .models import HANDLE, SUPERVISE, Conversation
 from .schemas import (
+    ChatAskIn,
     ChatEndIn,
     ChatLeaveMessageIn,
     ChatMessageIn,
@@ -238,15 +258,20 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
 # --- the customer ---------------------------------------------------------------------------------------------
 
 class CustomerChatConsumer(_ChatSocket):
-    handlers = {"start": "start", "message": "message", "typing": "typing", "read": "read", "end": "end",
-                "leave_message": "leave_message", "ping": "pong"}
+    handlers = {"ask": "ask", "start": "start", "message": "message", "typing": "typing", "read": "read",
+                "end": "end", "leave_message": "leave_message", "ping": "pong"}
 
     async def allowed(self, user) -> bool:
         return await db(lambda: c.customer_of(user) is not None)()
 
     def hello(self) -> dict:
-        conversation = selectors.open_conversation(c.customer_of(self.user))
-        return {"type": "hello", "conversation": self.snapshot(conversation) if conversation else None}
+        customer = c.customer_of(self.user)
+        conversation = selectors.open_conversation(customer)
+        exchanges = [] if conversation else [assistant_services.exchange(row) for row in
+                                             assistant_selectors.waiting_exchanges(
+                                                 customer, since=clock.now() - conf.assistant_carry_window())]
+        return {"type": "hello", "conversation": self.snapshot(conversation) if conversation else None,
+                "assistant": exchanges}
 
     @staticmethod
     def snapshot(conversation: Conversation) -> dict:
@@ -273,6 +298,24 @@ class CustomerChatConsumer(_ChatSocket):
             raise NotFound("you have no open chat" if number is None else f"no chat {number}",
                            field="conversation")
         return conversation
+
+    async def ask(self, content):
+        """A question for the smart assistant; with a chat open it is a message in that chat."""
+        data = parse(ChatAskIn, content)
+
+        def run():
+            customer = c.customer_of(self.user)
+            if selectors.open_conversation(customer) is not None:
+                return None
+            result = assistant_services.ask(data.body, customer=customer, channel="chat")
+            row = AskedQuestion.objects.select_related("faq").get(pk=result.question_id)
+            return {"type": "assistant", "exchange": assistant_services.exchange(row), "client_id": data.client_id}
+
+        reply = await db(run)()
+        if reply is None:
+            await self.message({**content, "type": "message"})
+        else:
+            await self.send_json(reply)
 
     async def start(self, content):
         data = parse(ChatStartIn, content)

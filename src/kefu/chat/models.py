@@ -29,6 +29,7 @@ class Party(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Agent")
     SYSTEM = "system", _("System")
+    ASSISTANT = "assistant", _("Smart assistant")
 
 
 class Conversation(models.Model):
@@ -39,6 +40,8 @@ class Conversation(models.Model):
                               related_name="chats", verbose_name=_("order"))
     skill = models.CharField(_("queue"), max_length=10, choices=ChatSkill.choices)
     tier = models.CharField(_("membership tier"), max_length=12, help_text=_("The customer's tier when it began."))
+    intent = models.CharField(_("intent"), max_length=24, blank=True,
+                              help_text=_("What the smart assistant understood the customer wants (routing uses it)."))
     priority = models.PositiveSmallIntegerField(_("priority"), default=3,
                                                 validators=[MinValueValidator(1), MaxValueValidator(4)])
     status = models.CharField(_("status"), max_length=12, choices=list(STATUS_LABELS.items()), default=st.WAITING)
@@ -56,7 +59,7 @@ class Conversation(models.Model):
     wait_seconds = models.PositiveIntegerField(_("wait (seconds)"), default=0,
                                                help_text=_("All the time spent in the line, every round."))
     transfers = models.PositiveSmallIntegerField(_("transfers"), default=0)
-    ended_by = models.CharField(_("ended by"), max_length=8, choices=Party.choices, blank=True)
+    ended_by = models.CharField(_("ended by"), max_length=10, choices=Party.choices, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=40, blank=True)
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="chats", verbose_name=_("ticket"))
@@ -126,7 +129,7 @@ def image_path(instance: ChatMessage, filename: str) -> str:
 
 class ChatMessage(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    author_kind = models.CharField(pgettext_lazy("message author", "from"), max_length=8, choices=Party.choices)
+    author_kind = models.CharField(pgettext_lazy("message author", "from"), max_length=10, choices=Party.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="+")
     body = models.TextField(_("message"), blank=True)

@@ -31,7 +31,9 @@ DbId = Annotated[int, Field(ge=0, le=2**63 - 1)]
 # --- input ------------------------------------------------------------------------------------------------------
 
 class ChatStartIn(StrictIn):
-    skill: ChatSkill = Field(description="presale: before buying; aftersale: about an order already placed")
+    skill: ChatSkill | None = Field(
+        None, description="presale: before buying; aftersale: about an order already placed. Left out: the line "
+                          "follows the intent of your recent questions to the smart assistant (else aftersale)")
     body: str = text(BODY_LIMIT, required=False)
     order: str | None = Field(None, min_length=1, max_length=32, description="the number of one of your orders")
     client_id: ClientId = ""
@@ -42,8 +44,13 @@ class ChatMessageIn(StrictIn):
     client_id: ClientId = ""
 
 
+class ChatAskIn(StrictIn):
+    body: str = text(500)
+    client_id: ClientId = ""
+
+
 class ChatLeaveMessageIn(StrictIn):
-    skill: ChatSkill = ChatSkill.AFTERSALE
+    skill: ChatSkill | None = Field(None, description="left out: as for a start")
     body: str = text(BODY_LIMIT, required=False)
     order: str | None = Field(None, min_length=1, max_length=32)
     client_id: ClientId = ""
@@ -104,7 +111,7 @@ class ChatCustomerOut(Schema):
 class ChatMessageOut(Schema):
     id: int
     conversation: str
-    sender: str  # customer | agent | system
+    sender: str  # customer | agent | system | assistant
     author: ChatPersonOut | None
     body: str
     image_url: str | None
@@ -132,6 +139,7 @@ class ChatConversationOut(Schema):
     number: str
     status: str
     skill: str
+    intent: str = Field("", description="what the smart assistant understood the customer wants (\"\": none)")
     priority: int
     started_at: LocalTime
     answered_at: LocalTime | None
@@ -160,7 +168,7 @@ class ChatConversationOut(Schema):
             customer = ChatCustomerOut(id=c.pk, name=c.name, tier=c.tier, phone=c.masked_phone)
         queue = queue or {}
         return cls(number=conversation.number, status=conversation.status, skill=conversation.skill,
-                   priority=conversation.priority, started_at=conversation.started_at,
+                   intent=conversation.intent, priority=conversation.priority, started_at=conversation.started_at,
                    answered_at=conversation.answered_at, ended_at=conversation.ended_at,
                    wait_seconds=conversation.wait_seconds, transfers=conversation.transfers,
                    ended_by=conversation.ended_by, end_reason=conversation.end_reason,

@@ -29,8 +29,7 @@ def _line(message: ChatMessage, names: dict[str, str]) -> str:
 def render(conversation: Conversation) -> str:
     """The whole conversation, oldest first; the oldest lines are dropped (and it says so) past the limit."""
     with translation.override(settings.LANGUAGE_CODE):
-        names = {Party.CUSTOMER: str(Party.CUSTOMER.label), Party.AGENT: str(Party.AGENT.label),
-                 Party.SYSTEM: str(Party.SYSTEM.label)}
+        names = {party.value: str(party.label) for party in Party}
         rows = (ChatMessage.objects.filter(conversation=conversation)
                 .select_related("author__customer").order_by("id"))
         lines = [_line(m, names) for m in rows]

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu.assistant import selectors as assistant_selectors
+from kefu.assistant import services as assistant_services
 from kefu.commerce.models import Order
 from kefu.contact import presence
 from kefu.contact.models import AgentPresence, AgentState
@@ -26,11 +28,11 @@ from kefu.tickets.models import Channel, Kind, Severity, Ticket
 from kefu.tickets.services import intake
 
 from .. import chat_states as st
-from .. import live, selectors, transcript
+from .. import conf, handoff, live, selectors, transcript
 from ..models import HANDLE, ChatAssignment, ChatMessage, ChatSkill, Conversation, Party
 from ..schemas import BODY_LIMIT
 from . import _common as c
-from . import dispatch
+from . import dispatch, waiting_answers
 
 PARTY_KIND = {c.CUSTOMER: Party.CUSTOMER, c.AGENT: Party.AGENT, c.SUPERVISOR: Party.AGENT}
 
@@ -75,13 +77,33 @@ def _numbered(conversation: Conversation, at: datetime) -> None:
     conversation.save(update_fields=["number"])
 
 
-def _new(customer, *, skill: str, order, status: str, at: datetime) -> Conversation:
+def _new(customer, *, skill: str, order, status: str, at: datetime, intent: str = "") -> Conversation:
     conversation = Conversation.objects.create(
         number=f"tmp-{uuid.uuid4().hex[:16]}", customer=customer, order=order, skill=skill, tier=customer.tier,
-        priority=ticket_routing.priority("normal", customer.tier), status=status, started_at=at, waiting_since=at,
-        queued_at=at if status == st.WAITING else None)
+        intent=intent, priority=ticket_routing.priority(handoff.severity_for(intent), customer.tier), status=status,
+        started_at=at, waiting_since=at, queued_at=at if status == st.WAITING else None)
     _numbered(conversation, at)
     return conversation
+
+
+def _assistant_exchanges(customer, at: datetime) -> list:
+    """The customer's questions to the assistant in the chat window, not yet carried into a chat."""
+    return assistant_selectors.waiting_exchanges(customer, since=at - conf.assistant_carry_window())
+
+
+def _carry(conversation: Conversation, exchanges: list, user) -> None:
+    """The assistant's exchanges become the chat's first messages (the customer has read the answers), so the
+    agent starts from the conversation so far; each exchange is carried into one chat only."""
+    if not exchanges:
+        return
+    rows = []
+    for asked in exchanges:
+        rows.append(ChatMessage(conversation=conversation, author_kind=Party.CUSTOMER, author=user, body=asked.text,
+                                sent_at=asked.asked_at))
+        rows.append(ChatMessage(conversation=conversation, author_kind=Party.ASSISTANT, body=asked.answer,
+                                sent_at=asked.asked_at, read_at=asked.asked_at))
+    ChatMessage.objects.bulk_create(rows)
+    assistant_services.carry_into(exchanges, conversation.number)
 
 
 def _customer_message(conversation: Conversation, user, body: str, client_id: str, at: datetime) -> ChatMessage:
@@ -91,27 +113,36 @@ def _customer_message(conversation: Conversation, user, body: str, client_id: st
 
 # --- start --------------------------------------------------------------------------------------------------
 
-def start(by, skill: str, *, body: str = "", order=None, client_id: str = "") -> tuple[Conversation, bool]:
+def start(by, skill: str | None = None, *, body: str = "", order=None, client_id: str = ""
+          ) -> tuple[Conversation, bool]:
     """A signed-in customer asks for an agent. Returns (chat, created): while they have an open chat, that one
     comes back unchanged (a second tab, a retry). With nobody serving the queue, NobodyOnline (409): the
-    customer is offered to leave a message instead of waiting in a silent line [seed 003]."""
+    customer is offered to leave a message instead of waiting in a silent line [seed 003].
+
+    Their questions to the smart assistant in the chat window (the last KEFU_CHAT_ASSISTANT_CARRY_SECONDS) come
+    along as the chat's first messages with the intent it understood: without `skill` the intent chooses the
+    line, and a complaint is served first (kefu/chat/handoff.py)."""
     customer = _customer(by)
-    skill = _skill(skill)
+    skill = _skill(skill) if skill else None
     body = clean_text(body, "body", required=False)
     existing = selectors.open_conversation(customer)
     if existing is not None:
         return existing, False
     order = _order(customer, order)
+    exchanges = _assistant_exchanges(customer, clock.now())
+    intent = assistant_services.handoff_intent(exchanges)
+    skill = skill or handoff.line_for(intent)
     if selectors.serving_count(skill) == 0:
         raise c.NobodyOnline("no agent serves this queue now: leave a message and we will answer it",
                              field="skill")
     try:
         with transaction.atomic():
             now = clock.now()
-            conversation = _new(customer, skill=skill, order=order, status=st.WAITING, at=now)
-            if body:
-                _customer_message(conversation, by, body, client_id[:64], now)
-            audit.status_changed(conversation, None, st.WAITING, actor=by, reason=f"chat: {skill}")
+            conversation = _new(customer, skill=skill, order=order, status=st.WAITING, at=now, intent=intent)
+            _carry(conversation, exchanges, by)
+            first = _customer_message(conversation, by, body, client_id[:64], now) if body else None
+            audit.status_changed(conversation, None, st.WAITING, actor=by,
+                                 reason=f"chat: {skill}" + (f" ({intent})" if intent else ""))
             events.emit("chat.started", c.payload(conversation, at=now.isoformat()))
             live.publish(live.to_user(by.pk, {"type": "started", "conversation": c.view(
                 conversation, for_agent=False, messages=selectors.messages(conversation))}))
@@ -121,7 +152,10 @@ def start(by, skill: str, *, body: str = "", order=None, client_id: str = "") ->
             raise
         return existing, False
     dispatch.route_waiting(announce=True)
-    return selectors.with_people().get(pk=conversation.pk), True
+    conversation = selectors.with_people().get(pk=conversation.pk)
+    if first is not None:
+        waiting_answers.answer(conversation, first)
+    return conversation, True
 
 
 # --- end ----------------------------------------------------------------------------------------------------
@@ -177,7 +211,7 @@ def end(conversation: Conversation, *, by, reason: str = "") -> Conversation:
 
 # --- leave a message ----------------------------------------------------------------------------------------
 
-def leave_message(by, *, body: str = "", skill: str = ChatSkill.AFTERSALE, order=None, client_id: str = "",
+def leave_message(by, *, body: str = "", skill: str | None = None, order=None, client_id: str = "",
                   conversation: Conversation | None = None) -> Conversation:
     """Nobody can serve the customer now: their words become a ticket (channel "chat", the transcript as its
     first message), and they are told its number and when a person will answer. Works on their waiting chat,
@@ -192,7 +226,7 @@ def leave_message(by, *, body: str = "", skill: str = ChatSkill.AFTERSALE, order
     else:
         user, customer = by, _customer(by)
     body = clean_text(body, "body", required=False)
-    skill = _skill(skill)
+    skill = _skill(skill) if skill else None
     client_id = (client_id or "")[:64]
     with transaction.atomic():
         if client_id:
@@ -214,9 +248,13 @@ def leave_message(by, *, body: str = "", skill: str = ChatSkill.AFTERSALE, order
                     return current
                 current = None
         if current is None:
-            if not body:
+            exchanges = _assistant_exchanges(customer, now)
+            if not body and not exchanges:
                 raise DomainError("write your message first", field="body", code="required")
-            current = _new(customer, skill=skill, order=_order(customer, order), status=st.LEFT_MESSAGE, at=now)
+            intent = assistant_services.handoff_intent(exchanges)
+            current = _new(customer, skill=skill or handoff.line_for(intent), order=_order(customer, order),
+                           status=st.LEFT_MESSAGE, at=now, intent=intent)
+            _carry(current, exchanges, user)
             audit.status_changed(current, None, st.LEFT_MESSAGE, actor=user, reason="nobody online")
             events.emit("chat.left_message", c.payload(current, at=now.isoformat(), to=st.LEFT_MESSAGE))
             was = None

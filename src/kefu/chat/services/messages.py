@@ -25,6 +25,7 @@ from .. import chat_states as st
 from .. import conf, live
 from ..models import ChatMessage, Conversation, Party
 from . import _common as c
+from . import waiting_answers
 from .conversations import clean_text
 
 KIND_FOR_PARTY = {c.CUSTOMER: Party.CUSTOMER, c.AGENT: Party.AGENT}
@@ -100,6 +101,8 @@ def send(conversation: Conversation, body: str, *, by, client_id: str = "", imag
         if existing is None:
             raise
         return existing, False
+    if who == c.CUSTOMER and conversation.status == st.WAITING:
+        waiting_answers.answer(conversation, message)
     return message, True
 
 
@@ -118,7 +121,7 @@ def mark_read(conversation: Conversation, up_to: int, *, by) -> int:
         return 0  # a supervisor looking in does not read on the customer's behalf
     if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
         raise DomainError("up_to is a message id", field="up_to")
-    others = [Party.AGENT, Party.SYSTEM] if who == c.CUSTOMER else [Party.CUSTOMER]
+    others = [Party.AGENT, Party.SYSTEM, Party.ASSISTANT] if who == c.CUSTOMER else [Party.CUSTOMER]
     now = clock.now()
     with transaction.atomic():
         count = ChatMessage.objects.filter(conversation=conversation, id__lte=up_to, author_kind__in=others,
