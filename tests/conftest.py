@@ -65,3 +65,15 @@ def monday(db):
     clock.freeze(MONDAY_10)
     yield MONDAY_10
     clock.reset()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of a module that runs the real `kefu demo` (tests/demo_server.py) are marked `demo_server`: they use
+    their own SQLite var dir, never the test database, so CI runs them in the embedded pass only."""
+    from tests import demo_server
+
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and any(value is demo_server.demo_server or value is demo_server
+                                      for value in vars(module).values()):
+            item.add_marker(pytest.mark.demo_server)

@@ -212,6 +212,14 @@ KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "kefu.tickets.sms.LogBacke
 KEFU_INBOUND_EMAIL_TOKEN = os.environ.get("KEFU_INBOUND_EMAIL_TOKEN", "")
 KEFU_INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("KEFU_INBOUND_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 
+# --- live chat (kefu/chat; docs/chat.md): each has its default in kefu/chat/conf.py or contact/presence.py -----
+for _name in ("ACW_SECONDS", "AGENT_SILENCE_SECONDS", "RECONNECT_GRACE_SECONDS", "UNSERVED_SECONDS",
+              "DIAMOND_SENIOR_WAIT_SECONDS", "DEFAULT_HANDLE_SECONDS", "HANDLE_SAMPLE", "IMAGE_MAX_BYTES",
+              "ASSISTANT_CARRY_SECONDS"):
+    if f"KEFU_CHAT_{_name}" in os.environ:
+        globals()[f"KEFU_CHAT_{_name}"] = float(os.environ[f"KEFU_CHAT_{_name}"])
+KEFU_CHAT_ASSISTANT_WHILE_WAITING = env_bool("KEFU_CHAT_ASSISTANT_WHILE_WAITING", True)
+
 # --- the smart assistant (kefu/assistant; docs/assistant.md) ----------------------------------------------
 KEFU_ASSISTANT_EMBEDDINGS = env_bool("KEFU_ASSISTANT_EMBEDDINGS", True)
 KEFU_ASSISTANT_SURE = float(os.environ.get("KEFU_ASSISTANT_SURE", "0.5"))
