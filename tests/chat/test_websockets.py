@@ -395,6 +395,10 @@ def test_the_assistant_answers_in_the_window_and_a_reload_and_the_hand_off_keep_
         exchange = answered["exchange"]
         assert answered["client_id"] == "q1" and exchange["question"] == "退货的运费谁承担"
         assert exchange["intent"] == "return_exchange" and not exchange["handoff"] and "运费" in exchange["answer"]
+        await window.send_json_to({"type": "ask", "body": "退货的运费谁承担", "client_id": "q1"})  # a resend
+        again = await until(window, "assistant")
+        assert again["exchange"]["id"] == exchange["id"]
+        assert exchange["asked_at"].endswith("+08:00")
         await window.send_json_to({"type": "ask", "body": "", "ref": 3})
         refused = await until(window, "error")
         assert (refused["field"], refused["ref"]) == ("body", 3)

@@ -148,6 +148,8 @@ class AskedQuestion(models.Model):
     handoff = models.BooleanField(_("handed off"))
     answer = models.TextField(_("answer given"), blank=True)
     actions = models.JSONField(_("actions offered"), default=list, blank=True)
+    client_id = models.CharField(_("client's id"), max_length=64, blank=True,
+                                 help_text=_("The chat window's own id for the question: a resend is answered once."))
     handed_to = models.CharField(_("handed to chat"), max_length=20, blank=True,
                                  help_text=_("The live chat this exchange was carried into (its first messages)."))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)

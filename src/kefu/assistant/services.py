@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -81,7 +82,8 @@ def _faq_for(normalised: str, intent: str, channel: str):
     return hits[0].doc if hits and hits[0].score >= MIN_SCORE_OUTSIDE_INTENT else None
 
 
-def ask(question: str, *, customer: Customer | None = None, channel: str = Channel.WEB, log: bool = True) -> Answer:
+def ask(question: str, *, customer: Customer | None = None, channel: str = Channel.WEB, log: bool = True,
+        client_id: str = "") -> Answer:
     """Answer one question. With `customer`, order questions are answered from their own data; without, only
     from the FAQ. Logged (unless log=False) for the supervisors' review list."""
     question = _checked_question(question)
@@ -115,13 +117,14 @@ def ask(question: str, *, customer: Customer | None = None, channel: str = Chann
     if result.handoff:
         result.actions.append({"kind": "handoff", "intent": intent})
     if log:
-        result.question_id = _log(question, normalised, channel, customer, result).pk
+        result.question_id = _log(question, normalised, channel, customer, result, client_id).pk
     return result
 
 
 @transaction.atomic
-def _log(question: str, normalised: str, channel: str, customer, result: Answer) -> AskedQuestion:
-    row = AskedQuestion.objects.create(
+def _log(question: str, normalised: str, channel: str, customer, result: Answer, client_id: str = ""
+         ) -> AskedQuestion:
+    row = AskedQuestion.objects.create(client_id=client_id[:64],
         asked_at=clock.now(), text=question, normalised=normalised[:MAX_QUESTION_CHARS], channel=channel,
         customer=customer, intent=result.intent, confidence=min(max(result.confidence, 0.0), 1.0),
         path=result.path, faq_id=result.faq["id"] if result.faq else None, outcome=result.outcome,
@@ -138,9 +141,21 @@ def _log(question: str, normalised: str, channel: str, customer, result: Answer)
 def exchange(row: AskedQuestion) -> dict:
     """One question and the assistant's answer, as the chat window shows it (consumers.py: "assistant")."""
     faq = {"id": row.faq_id, "question": row.faq.question} if row.faq_id and row.faq else None
-    return {"id": row.pk, "question": row.text, "asked_at": row.asked_at.isoformat(), "intent": row.intent,
-            "confidence": round(row.confidence, 4), "answer": row.answer, "handoff": row.handoff, "faq": faq,
-            "actions": row.actions or []}
+    return {"id": row.pk, "question": row.text, "asked_at": timezone.localtime(row.asked_at).isoformat(),
+            "intent": row.intent, "confidence": round(row.confidence, 4), "answer": row.answer,
+            "handoff": row.handoff, "faq": faq, "actions": row.actions or []}
+
+
+def ask_in_chat(question: str, *, customer: Customer, client_id: str = "") -> AskedQuestion:
+    """A question typed in the chat window before any chat is open. A resend with the same client_id (the window
+    retries after a dropped socket) gets the stored exchange back rather than a second answer."""
+    if client_id:
+        done = (AskedQuestion.objects.filter(customer=customer, channel=Channel.CHAT, client_id=client_id[:64])
+                .select_related("faq").first())
+        if done is not None:
+            return done
+    result = ask(question, customer=customer, channel=Channel.CHAT, client_id=client_id)
+    return AskedQuestion.objects.select_related("faq").get(pk=result.question_id)
 
 
 def handoff_intent(rows: list[AskedQuestion]) -> str:

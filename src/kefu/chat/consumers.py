@@ -16,7 +16,7 @@ Any frame the client sends may carry "ref" (any JSON value): an error caused by 
 Customer → server (ws/chat/)
     {"type": "ask", "body": str (1–500), "client_id"?: str}
         a question for the smart assistant. With no open chat it answers at once: an "assistant" frame (nobody waits
-        in a line). With a chat open, "ask" is a "message" in it.
+        in a line; a resend with the same client_id gets the same exchange). With a chat open, "ask" is a "message".
     {"type": "start", "skill"?: "presale"|"aftersale", "body"?: str, "order"?: order number, "client_id"?: str}
         ask for an agent. A customer has one open chat: with one open, the answer is a "conversation" frame with it.
         Nobody serving the queue → error "nobody_online": offer "leave_message". The customer's questions to the
@@ -109,7 +109,6 @@ from pydantic import ValidationError
 
 from kefu.assistant import selectors as assistant_selectors
 from kefu.assistant import services as assistant_services
-from kefu.assistant.models import AskedQuestion
 from kefu.core import clock
 from kefu.core.errors import DomainError, InvalidTransition, NotFound
 
@@ -307,8 +306,7 @@ class CustomerChatConsumer(_ChatSocket):
             customer = c.customer_of(self.user)
             if selectors.open_conversation(customer) is not None:
                 return None
-            result = assistant_services.ask(data.body, customer=customer, channel="chat")
-            row = AskedQuestion.objects.select_related("faq").get(pk=result.question_id)
+            row = assistant_services.ask_in_chat(data.body, customer=customer, client_id=data.client_id)
             return {"type": "assistant", "exchange": assistant_services.exchange(row), "client_id": data.client_id}
 
         reply = await db(run)()

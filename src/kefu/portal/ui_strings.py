@@ -15,6 +15,8 @@ BASE_TEMPLATE_STRINGS = [
     gettext_noop("My after-sales"),
     gettext_noop("My complaints"),
     gettext_noop("Notices"),
+    gettext_noop("Live chat"),
+    gettext_noop("Chat console"),
     gettext_noop("After-sales cases"),
     gettext_noop("Warehouse desk"),
     gettext_noop("100-minute compliance"),

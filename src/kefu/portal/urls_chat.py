@@ -1,3 +1,9 @@
-"""Routes filled by the contact-centre pages."""
+"""Routes of the contact-centre pages: the customer's live-chat window."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_chat
+
+urlpatterns: list = [
+    path("chat/", views_chat.chat, name="chat"),
+]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kefu.core import audit, events
 from kefu.core.errors import Conflict, DomainError, NotFound
@@ -151,16 +151,16 @@ def queue_states(current: selectors.Line | None = None) -> list[live.Keyed]:
                 "type": "queue", "conversation": conversation.number, "position": position,
                 "expected_wait_seconds": wait,
                 "serving_agents": current.queues[conversation.skill]["serving_agents"]})]
-    summary = {"type": "queue.summary", "at": current.at.isoformat(),
+    summary = {"type": "queue.summary", "at": timezone.localtime(current.at).isoformat(),
                "queues": [ChatQueueOut(**q).model_dump(mode="json") for q in current.queues.values()],
                "waiting": selectors.waiting_rows(current)}
     return [("summary.agents", live.AGENTS, summary), ("summary.supervisors", live.SUPERVISORS, summary)] + states
 
 
 def presence_event(presence) -> dict:
-    return {"type": "presence", "state": presence.state, "since": presence.since.isoformat(),
+    return {"type": "presence", "state": presence.state, "since": timezone.localtime(presence.since).isoformat(),
             "active_chats": presence.active_chats, "chat_capacity": presence.chat_capacity,
-            "acw_until": presence.acw_until.isoformat() if presence.acw_until else None}
+            "acw_until": timezone.localtime(presence.acw_until).isoformat() if presence.acw_until else None}
 
 
 def queue_info(conversation: Conversation) -> dict | None:

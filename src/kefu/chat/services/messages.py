@@ -16,6 +16,7 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from kefu.aftersales.services.evidence import sniff
 from kefu.core import clock
@@ -127,6 +128,7 @@ def mark_read(conversation: Conversation, up_to: int, *, by) -> int:
         count = ChatMessage.objects.filter(conversation=conversation, id__lte=up_to, author_kind__in=others,
                                            read_at__isnull=True).update(read_at=now)
         if count:
-            live.publish(c.to_both(conversation, {"type": "read", "conversation": conversation.number,
-                                                  "reader": who, "up_to": up_to, "at": now.isoformat()}))
+            receipt = {"type": "read", "conversation": conversation.number, "reader": who, "up_to": up_to,
+                       "at": timezone.localtime(now).isoformat()}
+            live.publish(c.to_both(conversation, receipt))
     return count

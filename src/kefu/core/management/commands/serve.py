@@ -29,6 +29,8 @@ class Command(BaseCommand):
             self.stdout.write("background duties: running in this process (embedded mode)")
         else:
             self.stdout.write("background duties: left to Celery (`celery -A kefu worker -B`)")
+        if workers == 1:
+            warm_the_assistant()
         try:
             # Keep-alive longer than a load balancer's idle timeout, so the proxy closes first.
             uvicorn.run("kefu.asgi:application", host=host, port=port, workers=workers, log_level="info",
@@ -36,3 +38,13 @@ class Command(BaseCommand):
         finally:
             if runner:
                 runner.stop()
+
+
+def warm_the_assistant() -> None:
+    """Train the smart assistant in the background now, so the first customer's question (in the chat window, where
+    the sockets' database work shares one thread) does not wait for it."""
+    import threading
+
+    from kefu.assistant import engine
+
+    threading.Thread(target=engine.get, name="assistant-warm-up", daemon=True).start()
