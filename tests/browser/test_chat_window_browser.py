@@ -283,3 +283,84 @@ def test_waiting_in_line_and_served_by_an_agent_on_a_phone(server, browser):
     finally:
         agent.presence("offline")
         agent.close()
+
+
+def test_the_customers_window_and_the_agents_console_together(server, browser):
+    """Both pages at once (issue 5's browser test): the assistant answers, the customer asks for a person and is
+    served in the console with the exchange and its intent; they write to each other; after the agent ends the
+    chat, the customer's next one waits with a visible place until the agent is ready and picks it up."""
+    from playwright.sync_api import expect
+
+    from tests.browser.test_chat_console_browser import sign_in_to_console
+
+    page = customer_page(browser, server.base)
+    window, messages = page.get_by_test_id("chat-window"), page.get_by_test_id("chat-messages")
+    if window.get_attribute("data-phase") != "idle":  # the chat the test before left in the line
+        page.get_by_test_id("chat-end").click()
+        page.get_by_test_id("chat-end-yes").click()
+        expect(window).to_have_attribute("data-phase", "idle")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(20_000)
+    console = context.new_page()
+    sign_in_to_console(console, server.base, AGENT)
+    console.get_by_test_id("presence-available").click()
+    expect(console.get_by_test_id("presence-state")).to_have_attribute("data-state", "available")
+    try:
+
+        # The assistant first; then a person, the line chosen from the intent.
+        page.get_by_test_id("chat-input").fill("退货的运费谁承担")
+        page.get_by_test_id("chat-send").click()
+        expect(messages.locator('.chatmsg--assistant[data-intent="return_exchange"]')).to_contain_text("运费")
+        page.get_by_test_id("chat-handoff").click()
+        expect(window).to_have_attribute("data-phase", "active")
+        expect(page.get_by_test_id("chat-agent-name")).to_contain_text("丁康")
+        number = window.get_attribute("data-conversation")
+
+        # The console has it, with the intent and the assistant's answer in the transcript.
+        item = console.locator(f'[data-testid="chat-item"][data-conversation="{number}"]')
+        expect(item).to_be_visible()
+        item.click()
+        expect(item.get_by_test_id("chat-intent")).to_have_text("退换货")
+        transcript = console.get_by_test_id("transcript")
+        expect(transcript).to_contain_text("退货的运费谁承担")
+        expect(transcript.get_by_test_id("assistant-label").first).to_be_visible()
+
+        # They write to each other, each page live.
+        console.get_by_test_id("reply-input").fill("您好，质量问题的退货运费由我们承担。")
+        console.get_by_test_id("reply-input").press("Enter")
+        expect(messages.locator(".chatmsg--agent").last).to_contain_text("运费由我们承担")
+        page.get_by_test_id("chat-input").fill("好的，谢谢")
+        page.get_by_test_id("chat-input").press("Enter")
+        expect(transcript).to_contain_text("好的，谢谢")
+
+        # The agent ends it and wraps up; the customer's next chat waits with a visible place.
+        console.get_by_test_id("end-chat").click()
+        console.get_by_test_id("end-confirm").click()
+        expect(console.get_by_test_id("acw")).to_be_visible()
+        expect(window).to_have_attribute("data-phase", "idle")
+        page.get_by_test_id("chat-input").fill("还想问一下发票")
+        page.get_by_test_id("chat-input").press("Enter")
+        page.get_by_test_id("chat-line").select_option("aftersale")
+        page.get_by_test_id("chat-handoff").click()
+        expect(window).to_have_attribute("data-phase", "waiting")
+        expect(page.get_by_test_id("chat-position")).to_have_attribute("data-position", "1")
+        expect(page.get_by_test_id("chat-wait")).to_be_visible()
+        second = window.get_attribute("data-conversation")
+        expect(console.get_by_test_id("queue-panel")).to_contain_text("孙建国")
+
+        # Ready: the agent picks it up and they talk again.
+        console.get_by_test_id("acw-ready").click()
+        expect(window).to_have_attribute("data-phase", "active")
+        again = console.locator(f'[data-testid="chat-item"][data-conversation="{second}"]')
+        expect(again).to_be_visible()
+        again.click()
+        expect(console.get_by_test_id("transcript")).to_contain_text("还想问一下发票")
+        console.get_by_test_id("reply-input").fill("发票可以在订单详情里申请。")
+        console.get_by_test_id("reply-input").press("Enter")
+        expect(messages.locator(".chatmsg--agent").last).to_contain_text("订单详情里申请")
+        page.context.close()
+    finally:
+        console.request.post(f"{server.base}/api/v1/agent/chat/presence", data='{"state": "offline"}', headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")})
+        context.close()

@@ -176,6 +176,19 @@ def test_the_agent_ends_the_chat_and_wraps_up_before_the_next(staff_user):
     assert ChatAssignment.objects.get(conversation=first).release == "ended"
 
 
+def test_the_console_hears_when_the_wrap_up_times_out(staff_user, monkeypatch):
+    from kefu.chat import live
+
+    agent = b.agent(staff_user, "a1")
+    conversations.end(b.chat(b.customer()), by=agent)
+    pushed = []
+    monkeypatch.setattr(live, "publish", lambda pushes: pushed.extend(pushes))
+    clock.advance(timedelta(seconds=30))
+    dispatch.route_waiting()
+    assert [(group, event["type"], event["state"]) for group, event in pushed] == [
+        (live.user_group(agent.pk), "presence", "available")]
+
+
 def test_the_customer_may_leave_while_waiting_and_it_counts_as_abandoned(staff_user):
     b.agent(staff_user, "a1", capacity=1)
     b.chat(b.customer("客户一"))

@@ -87,9 +87,9 @@ def test_the_last_chat_ending_starts_after_contact_work_then_the_timer_ends_it(a
     row = AgentPresence.objects.get(user=agent)
     assert row.state == S.ACW and row.acw_until == clock.now() + timedelta(seconds=30)
     clock.advance(timedelta(seconds=29))
-    assert presence.expire_wrap_ups() == 0
+    assert presence.expire_wrap_ups() == []
     clock.advance(timedelta(seconds=1))
-    assert presence.expire_wrap_ups() == 1
+    assert [row.state for row in presence.expire_wrap_ups()] == ["available"]
     assert AgentPresence.objects.get(user=agent).state == S.AVAILABLE
     assert [s for s, _ in spans(agent)] == [S.AVAILABLE, S.ACW, S.AVAILABLE]
     assert spans(agent)[1] == (S.ACW, 30.0)

@@ -178,18 +178,19 @@ def released_chat(presence: AgentPresence, *, at: datetime, wrap_up: bool) -> No
     follow_load(presence, at=at)
 
 
-def expire_wrap_ups(now: datetime | None = None) -> int:
-    """End the after-contact work whose time is up. Returns how many agents are ready again."""
+def expire_wrap_ups(now: datetime | None = None) -> list[AgentPresence]:
+    """End the after-contact work whose time is up. Returns the agents ready again (their rows as they are now),
+    for the caller to tell their consoles."""
     now = now or clock.now()
     due = list(AgentPresence.objects.filter(state=S.ACW, acw_until__lte=now).values_list("user_id", flat=True))
-    done = 0
+    ready = []
     for user_id in due:
         with transaction.atomic():
             presence = lock(user_id)
-            if presence.state == S.ACW and presence.acw_until and presence.acw_until <= now:
-                done += _move(presence, _by_load(presence), at=now, reason="after-contact work timed out",
-                              audited=False)
-    return done
+            if presence.state == S.ACW and presence.acw_until and presence.acw_until <= now and _move(
+                    presence, _by_load(presence), at=now, reason="after-contact work timed out", audited=False):
+                ready.append(presence)
+    return ready
 
 
 def touch(user, at: datetime | None = None) -> None:

@@ -55,9 +55,10 @@ def route_waiting(now: datetime | None = None, *, announce: bool = True) -> int:
     """Assign what the ACD says can be assigned now. The new places in the line are pushed when something was
     assigned or `announce` says the line changed anyway. Returns how many chats were assigned."""
     now = now or clock.now()
-    presence.expire_wrap_ups(now)
-    pushes: list[live.Push] = []
+    pushes: list[live.Push] = [push for ready in presence.expire_wrap_ups(now)
+                               for push in live.to_user(ready.user_id, c.presence_event(ready))]
     if not Conversation.objects.filter(status=st.WAITING).exists():  # the usual case while agents have room
+        live.publish(pushes)  # the consoles of agents whose wrap-up just ended
         if announce:
             _announce(waiting=False)
         return 0
