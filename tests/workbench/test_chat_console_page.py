@@ -25,7 +25,7 @@ from tests.portal.builders import login_customer
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("workbench:chat")
-COLLEAGUES = reverse("workbench:chat_colleagues")
+COLLEAGUES = reverse("api:chat_colleagues")  # the chat API: the console reads it
 TEST_IDS = ("console", "console-status", "presence-state", "presence-available", "presence-away",
             "presence-offline", "queue-panel", "chat-list", "transcript", "reply-input", "reply-send", "transfer",
             "end-chat", "open-ticket", "intent", "acw", "acw-ready")
@@ -46,20 +46,18 @@ def config(response) -> dict:
 
 # --- who may open it --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", [PAGE, COLLEAGUES])
-def test_anonymous_visitors_go_to_the_workbench_sign_in(client, roles, url):
-    response = client.get(url)
+def test_anonymous_visitors_go_to_the_workbench_sign_in(client, roles):
+    response = client.get(PAGE)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("workbench:login") + "?next=")
+    assert client.get(COLLEAGUES).status_code == 401  # the API answers, it does not redirect
 
 
-@pytest.mark.parametrize("url", [PAGE, COLLEAGUES])
-def test_a_customer_is_refused_like_on_every_workbench_page(client, roles, url):
+def test_a_customer_is_refused_like_on_every_workbench_page(client, roles):
     login_customer(client, b.customer("王芳"))
-    response = client.get(url)
-    assert response.status_code == 403
-    if url == PAGE:
-        assert "无权访问" in response.content.decode()
+    response = client.get(PAGE)
+    assert response.status_code == 403 and "无权访问" in response.content.decode()
+    assert client.get(COLLEAGUES).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["warehouse", "operations"])
@@ -82,7 +80,6 @@ def test_chat_agents_and_supervisors_open_it(client, staff_user, role):
 
 def test_the_page_guard_is_the_chat_permission():
     assert views_chat.console.required_permissions == ("chat.handle_conversation",)
-    assert views_chat.colleagues.required_permissions == ("chat.handle_conversation",)
 
 
 # --- what the page hands its script ------------------------------------------------------------------------------
@@ -109,7 +106,7 @@ def test_the_url_patterns_resolve_to_the_chat_api_and_the_pages(client, staff_us
         assert number in match.kwargs.values(), key
     customer = resolve(urls["customer_page"].replace("{id}", "17"))
     assert customer.view_name == "workbench:customer" and customer.kwargs == {"customer_id": 17}
-    assert resolve(urls["colleagues"]).view_name == "workbench:chat_colleagues"
+    assert resolve(urls["colleagues"]).url_name == "chat_colleagues"
     assert resolve(urls["canned"]).view_name == "api:canned_replies"  # the agent works tickets
 
 

@@ -16,6 +16,7 @@ Customers (their session; only their own chats — anyone else's is a 404):
 
 Agents (chat.handle_conversation, or chat.supervise_chat; else 403):
     GET  /agent/chat                                the console: presence, my chats, the lines of my skills
+    GET  /agent/chat/colleagues                     who else is logged in to the queue (available first)
     POST /agent/chat/presence                       {"state": "available"|"away"|"offline"}
     GET  /agent/chat/conversations                  my chats (a supervisor: all), ?status=, paged
     GET  /agent/chat/conversations/{number}         one chat I serve or served (a supervisor: any)
@@ -52,6 +53,7 @@ from . import selectors
 from .models import HANDLE, SUPERVISE, ChatMessage, Conversation
 from .schemas import (
     ChatCapacityIn,
+    ChatColleaguesOut,
     ChatConsoleOut,
     ChatConversationOut,
     ChatConversationPageOut,
@@ -268,6 +270,12 @@ def _supervisor(request: HttpRequest) -> None:
 @router.get("/agent/chat", auth=chat_agents, response=ChatConsoleOut, summary="My chat console")
 def console(request: HttpRequest):
     return selectors.console(request.auth)
+
+
+@router.get("/agent/chat/colleagues", auth=chat_agents, response=ChatColleaguesOut, url_name="chat_colleagues",
+            summary="The colleagues logged in to the chat queue (to transfer a chat to)")
+def colleagues(request: HttpRequest):
+    return {"agents": selectors.colleagues(request.auth)}
 
 
 @router.post("/agent/chat/presence", auth=chat_agents, response=ChatPresenceOut, openapi_extra=json_body(PRESENCE),

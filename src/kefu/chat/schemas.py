@@ -231,6 +231,20 @@ class ChatAgentRowOut(Schema):
     seconds_in_state: int
 
 
+class ChatColleagueOut(Schema):
+    id: int
+    name: str
+    state: str
+    active_chats: int
+    chat_capacity: int
+    skills: list[str]
+    available: bool = Field(description="online with room: a chat can be transferred to them now")
+
+
+class ChatColleaguesOut(Schema):
+    agents: list[ChatColleagueOut]
+
+
 class ChatConsoleOut(Schema):
     """The agent's console: their presence, their chats, and the lines of their skills."""
 

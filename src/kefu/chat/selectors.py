@@ -202,6 +202,21 @@ def conversations_of(user, *, status: str | None = None) -> QuerySet:
 
 # --- the agent's console and the supervisor's overview ---------------------------------------------------------
 
+def colleagues(user) -> list[dict]:
+    """The agents logged in to the chat queue besides `user`, those who can take a chat now first (online with
+    room: conversations.transfer_to_agent refuses anyone else)."""
+    rows = []
+    for row, agent in logged_in_agents():
+        if row.user_id == user.pk or not row.user.is_active:
+            continue
+        rows.append({"id": row.user_id, "name": row.user.get_full_name() or row.user.get_username(),
+                     "state": row.state, "active_chats": row.active_chats, "chat_capacity": row.chat_capacity,
+                     "skills": sorted(agent.skills),
+                     "available": row.state == AgentState.AVAILABLE and row.active_chats < row.chat_capacity})
+    rows.sort(key=lambda r: (not r["available"], r["name"]))
+    return rows
+
+
 def presence_of(user) -> dict:
     from kefu.contact.models import AgentProfile
 

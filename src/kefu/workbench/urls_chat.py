@@ -1,4 +1,4 @@
-"""Routes of the agent's live-chat console: the page, and the colleagues a chat can be passed to."""
+"""Route of the agent's live-chat console."""
 
 from django.urls import path
 
@@ -6,5 +6,4 @@ from . import views_chat
 
 urlpatterns = [
     path("chat/", views_chat.console, name="chat"),
-    path("chat/colleagues/", views_chat.colleagues, name="chat_colleagues"),
 ]

@@ -4,20 +4,19 @@ chat API (images, the ticket from a chat, a supervisor's overview) and the ticke
 
 The page itself only hands the script what it needs as one JSON block (json_script): the socket path, the URL
 patterns, the labels and the UI strings in the agent's language (there is no JavaScript catalog). Chats, queues and
-presence all arrive over the socket. The colleagues a chat can be passed to come from `chat_colleagues`, a small
-JSON read of who is logged in to the queue (the console's hello does not list them).
+presence all arrive over the socket; the colleagues a chat can be passed to come from the chat API
+(GET /api/v1/agent/chat/colleagues).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 
 from kefu.assistant.models import Intent
-from kefu.chat import selectors
 from kefu.chat.models import ChatSkill
 from kefu.chat.schemas import BODY_LIMIT
 from kefu.commerce.models import MembershipTier
@@ -161,7 +160,7 @@ def console_config(user) -> dict:
         "conversation": _url("api:agent_chat", "C0SAMPLE0"),
         "images": _url("api:agent_image", "C0SAMPLE0"),
         "ticket_api": _url("api:ticket_from_chat", "C0SAMPLE0"),
-        "colleagues": reverse("workbench:chat_colleagues"),
+        "colleagues": reverse("api:chat_colleagues"),
         "overview": reverse("api:overview") if supervisor else None,
         "canned": reverse("api:canned_replies") if works_tickets(user) else None,
         "order_page": _url("workbench:order_detail", "C0SAMPLE0"),
@@ -196,22 +195,3 @@ def console(request: HttpRequest) -> HttpResponse:
         "skills": ChatSkill.choices,
         "limits": {"note": NOTE_LIMIT, "reason": REASON_LIMIT, "subject": SUBJECT_LIMIT, "body": BODY_LIMIT},
     })
-
-
-@never_cache
-@chat_agents
-def colleagues(request: HttpRequest) -> JsonResponse:
-    """The agents logged in to the chat queue besides me: a chat can go straight to one who is online with room
-    (kefu.chat.services.conversations.transfer_to_agent refuses anyone else)."""
-    rows = []
-    for presence, agent in selectors.logged_in_agents():
-        if presence.user_id == request.user.pk or not presence.user.is_active:
-            continue
-        rows.append({
-            "id": presence.user_id, "name": presence.user.get_full_name() or presence.user.get_username(),
-            "state": presence.state, "active_chats": presence.active_chats,
-            "chat_capacity": presence.chat_capacity, "skills": sorted(agent.skills),
-            "available": presence.state == AgentState.AVAILABLE and presence.active_chats < presence.chat_capacity,
-        })
-    rows.sort(key=lambda row: (not row["available"], row["name"]))
-    return JsonResponse({"agents": rows})
