@@ -130,8 +130,11 @@ def chat_between_two_sockets(agent, customer) -> None:
         assert receipt["reader"] == "customer" and receipt["up_to"] == answer["message"]["id"]
 
         await console.send_json_to({"type": "end", "conversation": number, "reason": "solved"})
-        assert (await until(window, "ended"))["by"] == "agent"
-        assert (await until(console, "ended"))["conversation"]["number"] == number
+        ended_for_customer = await until(window, "ended")
+        assert ended_for_customer["by"] == "agent" and ended_for_customer["conversation"]["customer"] is None
+        ended_for_agent = await until(console, "ended")
+        assert ended_for_agent["conversation"]["number"] == number
+        assert ended_for_agent["conversation"]["customer"]["name"] == customer.name  # the agent's view
         await window.disconnect()
         await console.disconnect()
         return number

@@ -203,7 +203,9 @@ def end(conversation: Conversation, *, by, reason: str = "") -> Conversation:
         system = c.system_message(conversation, "ended", c.in_site_language(lambda: _("The chat has ended.")), now)
         event = {"type": "ended", "conversation": c.view(conversation, for_agent=False), "by": ended_by,
                  "reason": reason, "message": c.message_event(system, conversation)["message"]}
-        pushes = [*c.to_both(conversation, event), *pushes]
+        pushes = [*live.to_user(conversation.customer.user_id, event),
+                  *live.to_user(conversation.agent_id, {**event, "conversation": c.view(conversation, for_agent=True)}),
+                  *pushes]
         live.publish(pushes)
     dispatch.route_waiting(announce=True)
     return conversation
