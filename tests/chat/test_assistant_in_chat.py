@@ -202,3 +202,15 @@ def test_the_customer_reading_marks_the_assistants_answers_read(staff_user):
     messages.send(conversation, "退货的运费谁承担", by=customer.user)
     answer = ChatMessage.objects.get(conversation=conversation, author_kind="assistant")
     assert messages.mark_read(conversation, answer.pk, by=customer.user) == 1
+
+
+def test_the_intent_handed_over_is_what_the_customer_needs_not_the_request_for_a_person(staff_user):
+    from kefu.assistant.services import handoff_intent
+
+    customer = b.customer()
+    person = AskedQuestion.objects.get(pk=asked_in_window(customer, "转人工").question_id)
+    assert handoff_intent([person]) == "human_agent"
+    unsure = AskedQuestion.objects.get(pk=asked_in_window(customer, "啊啊啊").question_id)
+    assert handoff_intent([unsure]) == "" and handoff_intent([]) == ""
+    refund = AskedQuestion.objects.get(pk=asked_in_window(customer, "我的退款到哪了").question_id)
+    assert handoff_intent([refund, person, unsure]) == "refund_status"

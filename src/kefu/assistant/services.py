@@ -124,11 +124,11 @@ def ask(question: str, *, customer: Customer | None = None, channel: str = Chann
 @transaction.atomic
 def _log(question: str, normalised: str, channel: str, customer, result: Answer, client_id: str = ""
          ) -> AskedQuestion:
-    row = AskedQuestion.objects.create(client_id=client_id[:64],
+    row = AskedQuestion.objects.create(
         asked_at=clock.now(), text=question, normalised=normalised[:MAX_QUESTION_CHARS], channel=channel,
         customer=customer, intent=result.intent, confidence=min(max(result.confidence, 0.0), 1.0),
         path=result.path, faq_id=result.faq["id"] if result.faq else None, outcome=result.outcome,
-        handoff=result.handoff, answer=result.answer, actions=result.actions)
+        handoff=result.handoff, answer=result.answer, actions=result.actions, client_id=client_id[:64])
     if result.handoff:
         events.emit("assistant.handed_off", {"question_id": row.pk, "intent": result.intent,
                                              "confidence": round(result.confidence, 4), "channel": channel,
@@ -159,8 +159,9 @@ def ask_in_chat(question: str, *, customer: Customer, client_id: str = "") -> As
 
 
 def handoff_intent(rows: list[AskedQuestion]) -> str:
-    """The intent a person should pick up: the latest question that asked for one by its content (a complaint,
-    a request for a person is only a means), else the latest one the model was sure of; "" when none."""
+    """The intent a person should pick up: the latest one the model was sure of that says what the customer needs
+    (asking for a person says only that they want one); else human_agent when they asked for a person; "" when
+    nothing was understood."""
     sure = [r for r in rows if r.intent not in {"human_agent", "other"} and r.confidence >= engine.handoff_below()]
     if sure:
         return sure[-1].intent
