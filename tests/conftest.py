@@ -10,6 +10,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # every other test that reaches the assistant (the API fuzz) answers with the lexical model.
 os.environ.setdefault("KEFU_ASSISTANT_EMBEDDINGS", "false")
 
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    """Every test signs up users: the production hasher (PBKDF2, a million rounds) would dominate the run. The
+    `kefu demo` server the end-to-end tests start is a process of its own and hashes as in production."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
 
 @pytest.fixture(autouse=True)
 def _reset_clock():
@@ -20,8 +30,16 @@ def _reset_clock():
 
 @pytest.fixture
 def roles(db):
-    from kefu.core.roles import ensure_roles
+    """The role groups. The migrations made them (post_migrate), and a transactional test's flush makes them again
+    (it emits post_migrate too), so they are normally in place: ensure_roles (≈ 165 ms: every app's permissions,
+    then every group's) runs only when some are missing."""
+    from django.contrib.auth.models import Group
 
+    from kefu.core.roles import PERMISSIONS, ensure_roles
+
+    groups = {group.name: group for group in Group.objects.filter(name__in=PERMISSIONS)}
+    if len(groups) == len(PERMISSIONS) and Group.permissions.through.objects.exists():
+        return groups
     return ensure_roles()
 
 

@@ -10,11 +10,6 @@ from tests import factories as f
 from tests.calls import sample
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def after_sample(db):
     """The clock at midnight after the sample day: the whole day is in the past."""

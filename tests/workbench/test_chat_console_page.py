@@ -32,11 +32,6 @@ TEST_IDS = ("console", "console-status", "presence-state", "presence-available",
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def config(response) -> dict:
     found = re.search(r'<script id="chat-console-config" type="application/json">(.*?)</script>',
                       response.content.decode(), re.S)

@@ -32,11 +32,6 @@ INTERVALS = reverse("workbench:wallboard_intervals")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def scene(roles, staff_user):
     yield morning(staff_user)

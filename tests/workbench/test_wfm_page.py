@@ -37,11 +37,6 @@ FAST = {"run": "1", "shifts": "fixed", "replications": "1"}
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
     yield
