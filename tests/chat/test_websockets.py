@@ -64,6 +64,15 @@ async def opened(communicator: WebsocketCommunicator) -> dict:
     return await until(communicator, "hello")
 
 
+async def agent_available(session: bytes) -> WebsocketCommunicator:
+    """An agent's console, connected and logged in to the queue."""
+    console = socket("/ws/agent/chat/", session)
+    await opened(console)
+    await console.send_json_to({"type": "presence", "state": "available"})
+    await until(console, "presence")
+    return console
+
+
 @pytest.fixture(autouse=True)
 def _async_safety(monkeypatch):
     """conftest.py allows the ORM in async code for Playwright; here it must not be: a consumer touching the
@@ -157,10 +166,7 @@ def test_a_retried_message_is_stored_and_delivered_once(people):
     agent_session, customer_session = cookie(agent), cookie(customer.user)
 
     async def scenario():
-        console = socket("/ws/agent/chat/", agent_session)
-        await opened(console)
-        await console.send_json_to({"type": "presence", "state": "available"})
-        await until(console, "presence")
+        console = await agent_available(agent_session)
         window = socket("/ws/chat/", customer_session)
         await opened(window)
         await window.send_json_to({"type": "start", "skill": "aftersale"})
@@ -342,10 +348,7 @@ def test_an_agent_socket_closing_shortens_the_silence_to_the_reconnect_grace(peo
     agent_session = cookie(agent)
 
     async def scenario():
-        console = socket("/ws/agent/chat/", agent_session)
-        await opened(console)
-        await console.send_json_to({"type": "presence", "state": "available"})
-        await until(console, "presence")
+        console = await agent_available(agent_session)
         await console.disconnect()
 
     async_to_sync(scenario)()
@@ -358,10 +361,7 @@ def test_after_a_chat_ends_the_next_message_goes_to_the_new_chat(people):
     agent_session, customer_session = cookie(agent), cookie(customer.user)
 
     async def scenario():
-        console = socket("/ws/agent/chat/", agent_session)
-        await opened(console)
-        await console.send_json_to({"type": "presence", "state": "available"})
-        await until(console, "presence")
+        console = await agent_available(agent_session)
         window = socket("/ws/chat/", customer_session)
         await opened(window)
         await window.send_json_to({"type": "start", "skill": "aftersale"})
@@ -411,10 +411,7 @@ def test_the_assistant_answers_in_the_window_and_a_reload_and_the_hand_off_keep_
         hello = await opened(window)
         assert hello["conversation"] is None and [e["id"] for e in hello["assistant"]] == [exchange["id"]]
 
-        console = socket("/ws/agent/chat/", agent_session)
-        await opened(console)
-        await console.send_json_to({"type": "presence", "state": "available"})
-        await until(console, "presence")
+        console = await agent_available(agent_session)
         await window.send_json_to({"type": "start"})  # the intent chooses the line
         assigned = await until(console, "assigned")
         chat = assigned["conversation"]
