@@ -15,31 +15,9 @@ import pytest
 from kefu.core import clock
 from tests import factories as f
 
-from .builders import login_customer
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 CONFIG = re.compile(r'<script id="chat-config" type="application/json">(.*?)</script>', re.S)
 EVIL = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def cust():
-    return f.customer(name="王芳")
-
-
-@pytest.fixture
-def order(cust):
-    return f.order(cust, [(f.sku("129.00", name="九阳豆浆机"), 1)], status="delivered")
-
-
-@pytest.fixture
-def buyer(client, cust):
-    return login_customer(client, cust)
 
 
 def config_of(html: str) -> dict:

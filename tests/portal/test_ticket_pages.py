@@ -43,21 +43,6 @@ def monday(db):
 
 
 @pytest.fixture
-def cust():
-    return f.customer(name="王芳")
-
-
-@pytest.fixture
-def order(cust):
-    return f.order(cust, [(f.sku("129.00", name="九阳豆浆机"), 1)], status="delivered")
-
-
-@pytest.fixture
-def buyer(client, cust):
-    return login_customer(client, cust)
-
-
-@pytest.fixture
 def stranger():
     other = f.customer(name="李雷")
     return login_customer(Client(), other), other
