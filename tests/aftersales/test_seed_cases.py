@@ -52,7 +52,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed-cases")]
 ANCHOR = "2026-03-15"
 SH = ZoneInfo("Asia/Shanghai")
 LIVE = datetime(2026, 3, 15, 12, 0, tzinfo=SH)  # a past anchor: the cases are "now" at noon of that day
-FAST = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +64,7 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         reports.append(run_seed(**kwargs))
         return reports[-1]
 
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **FAST), forgotten_afterwards():
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), forgotten_afterwards():
         out = io.StringIO()
         with mock.patch.object(seed_command, "run_seed", keep):
             call_command("seed", "--scale", "demo", "--anchor", ANCHOR, "--verify", "--no-progress",
@@ -197,7 +196,6 @@ def test_verify_passes_and_catches_planted_inconsistencies(seeded):
 # --- determinism --------------------------------------------------------------------------------------------------
 def test_the_same_seed_and_anchor_give_the_same_cases(seeded, settings, tmp_path,
                                                       django_capture_on_commit_callbacks):
-    settings.PASSWORD_HASHERS = FAST["PASSWORD_HASHERS"]
     settings.MEDIA_ROOT = tmp_path
     cases, orders = digest(), order_verify.digest()
     run_seed(scale="demo", seed=2026, anchor=date.fromisoformat(ANCHOR), flush_first=True, progress=False)
@@ -307,7 +305,6 @@ def test_the_bulk_writer_writes_what_the_services_write(seeded, settings, tmp_pa
 def test_large_style_random_cases_in_bulk_match_the_services_too(seeded, settings, tmp_path, monkeypatch):
     """The large scale's mix (declines, cancellations, partial acceptance, urgent exchanges …) on the demo's
     orders: planned like `large`, carried out once by the services and once by the bulk writer."""
-    settings.PASSWORD_HASHERS = FAST["PASSWORD_HASHERS"]
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setitem(planner.RATES, "demo", planner.Rates(0.15, 0.15, 100_000, False))
     monkeypatch.setitem(MODES, "demo", "services")

@@ -36,9 +36,8 @@ def restore_defaults() -> None:
 
 
 @pytest.fixture
-def delivered(transactional_db, roles, settings):
+def delivered(transactional_db, roles):
     """王芳's soy-milk maker, delivered two days ago; Monday 10:00, inside the early shift."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     restore_defaults()
     clock.freeze(MONDAY_10)
     cust = f.customer(name="王芳", phone="13912345678")

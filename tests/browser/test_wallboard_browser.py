@@ -23,8 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
-def scene(transactional_db, roles, staff_user, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def scene(transactional_db, roles, staff_user):
     yield morning(staff_user)
     clock.reset()
 

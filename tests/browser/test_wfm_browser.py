@@ -22,8 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
-def four_weeks_of_calls(transactional_db, roles, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def four_weeks_of_calls(transactional_db, roles):
     clock.freeze(MONDAY_10)
     small_line(MONDAY_10.date() - timedelta(weeks=4), 28)
     yield

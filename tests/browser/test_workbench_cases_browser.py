@@ -55,7 +55,6 @@ def new_page(browser):
 def wrong_item(transactional_db, roles, settings, tmp_path):
     """A customer who received the wrong laptop colour and asked for a return with a photo."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     order = signed_order()
     line = order.lines.get()
     case = cases.open_case(order, "return", "wrong_item", [AskedLine(line, 1)], [photo()],

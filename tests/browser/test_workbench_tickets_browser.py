@@ -24,11 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
-def waiting_complaint(transactional_db, roles, settings):
+def waiting_complaint(transactional_db, roles):
     """A complaint about a late parcel, unassigned, on Monday 10:00 (inside the early shift). The queues, SLA
     targets, coach phrases and shifts come from data migrations that an earlier transactional test may have
     flushed: they are put back first (both functions only add what is missing)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     importlib.import_module("kefu.tickets.migrations.0002_defaults").add_defaults(apps, None)
     importlib.import_module("kefu.contact.migrations.0003_default_shifts").add_shifts(apps, None)
     clock.freeze(MONDAY_10)

@@ -41,7 +41,6 @@ from kefu.core.models import AuditEntry, OutboxEvent
 
 pytestmark = pytest.mark.django_db
 ANCHOR = "2026-03-15"
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed(*args: str) -> str:
@@ -51,18 +50,16 @@ def seed(*args: str) -> str:
 
 
 @pytest.fixture
-def demo(settings):
+def demo():
     """The demo data set for today's anchor (so the tier duty and the deadlines see it as current), seen at
     noon of that day: what is overdue or not yet must not depend on the hour CI happens to run."""
-    settings.PASSWORD_HASHERS = FAST_HASHER
     today = clock.localnow().replace(hour=12, minute=0, second=0, microsecond=0)
     clock.freeze(today)
     return run_seed(scale="demo", seed=2026, progress=False)
 
 
 # --- determinism ----------------------------------------------------------------------------------------
-def test_same_seed_same_rows_and_another_seed_other_rows(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_same_seed_same_rows_and_another_seed_other_rows():
     seed("--seed", "7", "--anchor", ANCHOR)
     first = digest()
     seed("--seed", "7", "--anchor", ANCHOR, "--flush")
@@ -72,8 +69,7 @@ def test_same_seed_same_rows_and_another_seed_other_rows(settings):
     assert Order.objects.count() == SCALES["demo"].orders
 
 
-def test_the_anchor_moves_the_data_and_nothing_is_in_the_future(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_the_anchor_moves_the_data_and_nothing_is_in_the_future():
     seed("--seed", "7", "--anchor", ANCHOR)
     anchor = datetime(2026, 3, 15, tzinfo=ZoneInfo("Asia/Shanghai"))
     newest = Order.objects.order_by("-placed_at").first().placed_at
@@ -291,8 +287,7 @@ def test_every_role_account_exists_and_can_log_in(demo, client):
     assert not Customer.objects.exclude(user__groups__name=roles.CUSTOMER).exists()
 
 
-def test_the_command_prints_the_accounts_to_log_in_with(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_the_command_prints_the_accounts_to_log_in_with():
     out = seed("--anchor", ANCHOR)
     assert "300 orders" in out
     for account in demo_accounts():
@@ -300,16 +295,14 @@ def test_the_command_prints_the_accounts_to_log_in_with(settings):
 
 
 # --- refusals and flushing ------------------------------------------------------------------------------
-def test_a_non_empty_database_is_refused_without_flush(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_a_non_empty_database_is_refused_without_flush():
     seed("--anchor", ANCHOR)
     with pytest.raises(CommandError, match="--flush"):
         seed("--anchor", ANCHOR)
     assert Order.objects.count() == 300
 
 
-def test_flush_deletes_only_commerce_data_and_seeded_users(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_flush_deletes_only_commerce_data_and_seeded_users():
     User = get_user_model()
     bystander = User.objects.create_user("alice", password="alice-pass-123")
     seed("--anchor", ANCHOR)
@@ -322,8 +315,7 @@ def test_flush_deletes_only_commerce_data_and_seeded_users(settings):
     assert EnterpriseQualification.objects.filter(customer__isnull=True).count() == 0
 
 
-def test_an_account_the_seed_did_not_make_is_left_alone(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_an_account_the_seed_did_not_make_is_left_alone():
     User = get_user_model()
     User.objects.create_user("supervisor", password="my-own-password")
     run_seed(scale="demo", seed=1, anchor=date.fromisoformat(ANCHOR), progress=False)

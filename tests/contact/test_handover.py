@@ -17,9 +17,8 @@ from kefu.core.errors import DomainError, InvalidTransition
 from kefu.tickets.services import assignment, conversation, escalation, flow
 from tests.tickets.api_support import locs, logged_in, post
 from tests.tickets.builders import SHANGHAI, agent, agreed, complaint
-from tests.workbench.case_builders import fast_passwords  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = [pytest.mark.django_db]
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)

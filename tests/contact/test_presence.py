@@ -17,8 +17,7 @@ S = AgentState
 
 
 @pytest.fixture
-def agent(monday, staff_user, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def agent(monday, staff_user):
     return staff_user("presale_agent", "xiaowang")
 
 

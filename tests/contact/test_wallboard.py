@@ -129,8 +129,7 @@ def morning(staff_user) -> dict:
 
 
 @pytest.fixture
-def scene(roles, staff_user, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def scene(roles, staff_user):
     yield morning(staff_user)
     clock.reset()
 
@@ -336,7 +335,6 @@ def test_spans_merge_intersect_and_bin():
 def test_a_chat_served_through_the_services_counts(roles, staff_user, settings):
     from tests.chat import builders
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.KEFU_CHAT_ACW_SECONDS = 30
     clock.freeze(at(10, 0))
     agent = builders.agent(staff_user, "xiaoli", skills=("aftersale",))

@@ -29,12 +29,6 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 TOKEN = re.compile(r'name="token" value="([0-9a-f]{32})"')
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Customers and agents sign in with real passwords; the hashing need not be slow here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def monday(db):
     clock.freeze(MONDAY_10)

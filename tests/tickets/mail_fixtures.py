@@ -7,8 +7,6 @@ import itertools
 from email.message import EmailMessage
 from email.policy import SMTP
 
-import pytest
-
 _seq = itertools.count(1)
 SUPPORT = "service@kefu.example"
 
@@ -58,8 +56,3 @@ def gbk_eml(*, sender_name: str = "李雷", address: str = "lilei@example.cn", s
             f"Content-Type: text/plain; charset=\"{charset}\"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
     return head.encode("ascii") + body.encode("gbk") + b"\r\n"
 
-
-@pytest.fixture
-def fast_passwords(settings):
-    """Customers and agents here never sign in: a cheap hasher saves ~0.7 s per user created."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

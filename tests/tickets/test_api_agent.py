@@ -17,9 +17,8 @@ from kefu.tickets.services import assignment, conversation, escalation, flow, sl
 from tests import factories as f
 from tests.tickets.api_support import API, detail, locs, logged_in, post, written
 from tests.tickets.builders import agent, agreed, complaint
-from tests.workbench.case_builders import fast_passwords  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday")]
 
 AGENT = f"{API}/agent/tickets"
 FLAGGED = "这个不行，规定就是这样"

@@ -18,9 +18,8 @@ from tests import factories as f
 from tests.aftersales.builders import asked, signed_order
 from tests.tickets.api_support import API, detail, locs, logged_in, post, written
 from tests.tickets.builders import agent, agreed, complaint
-from tests.workbench.case_builders import fast_passwords  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday")]
 
 SECRET = "内部备注：顾客是老客户，可以多补偿一点"
 

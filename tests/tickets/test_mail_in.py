@@ -24,11 +24,10 @@ from tests import factories as f
 from tests.tickets.builders import agent, agreed, complaint
 from tests.tickets.mail_fixtures import (
     eml,
-    fast_passwords,  # noqa: F401
     gbk_eml,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = [pytest.mark.django_db]
 
 INBOUND = "/api/v1/email/inbound"
 TOKEN = "inbound-秘密-token".encode().hex()

@@ -21,10 +21,9 @@ from tests import factories as f
 from tests.tickets.builders import agent, complaint
 from tests.tickets.mail_fixtures import (
     eml,
-    fast_passwords,  # noqa: F401
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = [pytest.mark.django_db]
 
 REPLY = "kefu.tickets.subscribers.email_agent_reply"
 

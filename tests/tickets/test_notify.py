@@ -20,10 +20,9 @@ from tests import factories as f
 from tests.tickets.builders import agent, agreed, complaint
 from tests.tickets.mail_fixtures import (
     eml,
-    fast_passwords,  # noqa: F401
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = [pytest.mark.django_db]
 
 SOLUTION = "今天为您加急补发，并补偿10元优惠券"
 PHONE = "13912345678"

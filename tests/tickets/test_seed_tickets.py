@@ -40,7 +40,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed-cases")]
 ANCHOR = "2026-03-15"
 SH = ZoneInfo("Asia/Shanghai")
 LIVE = datetime(2026, 3, 15, 12, 0, tzinfo=SH)  # a past anchor: the data is "now" at noon of that day
-FAST = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         reports.append(run_seed(**kwargs))
         return reports[-1]
 
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"), **FAST), \
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), \
             forgotten_afterwards():
         out = io.StringIO()
         with mock.patch.object(seed_command, "run_seed", keep):
@@ -257,8 +256,7 @@ def test_large_gets_the_team_only(seeded):
 
 
 # --- determinism and --flush ---------------------------------------------------------------------------------------
-def test_the_same_seed_gives_the_same_tickets_and_flush_empties_the_ticket_tables(seeded, settings):
-    settings.PASSWORD_HASHERS = FAST["PASSWORD_HASHERS"]
+def test_the_same_seed_gives_the_same_tickets_and_flush_empties_the_ticket_tables(seeded):
     first = digest()
     staff = list(seeded_staff().values_list("id", flat=True))
     counts = flush()

@@ -19,12 +19,6 @@ from tests.aftersales.builders import asked, photo, received_case, signed_order,
 PASSWORD = "kefu-pass-123"
 
 
-@pytest.fixture(autouse=False)
-def fast_passwords(settings):
-    """Customers are registered with a password: hash it cheaply here (the real hasher is slow on purpose)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def as_role(client, staff_user):
     """as_role("aftersale_agent") -> (client signed in with that role, the user)."""
@@ -74,5 +68,5 @@ def inspected(case, outcome="accepted", by=None):
                                        wrong_item_confirmed=True if case.reason == "wrong_item" else None, by=by)
 
 
-__all__ = ["PASSWORD", "as_role", "fast_passwords", "in_transit", "inspected", "masked_case_worker", "open_case",
+__all__ = ["PASSWORD", "as_role", "in_transit", "inspected", "masked_case_worker", "open_case",
            "order_for", "received_case", "wrong_item_case"]

@@ -17,7 +17,6 @@ from tests.aftersales.builders import JPEG, asked, frozen, media_root, photo  # 
 from tests.portal.builders import login_customer
 from tests.workbench.case_builders import (
     as_role,  # noqa: F401
-    fast_passwords,  # noqa: F401
     inspected,
     masked_case_worker,
     open_case,
@@ -25,7 +24,7 @@ from tests.workbench.case_builders import (
     received_case,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root")]
 
 
 def url(case) -> str:

@@ -16,7 +16,6 @@ from tests.aftersales.builders import asked, frozen, media_root, photo  # noqa: 
 from tests.portal.builders import login_customer
 from tests.workbench.case_builders import (
     as_role,  # noqa: F401
-    fast_passwords,  # noqa: F401
     in_transit,
     inspected,
     masked_case_worker,
@@ -25,7 +24,7 @@ from tests.workbench.case_builders import (
     received_case,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root")]
 
 URL = "/workbench/cases/"
 

@@ -16,13 +16,12 @@ from tests.aftersales.builders import SH, frozen, media_root  # noqa: F401
 from tests.portal.builders import login_customer
 from tests.workbench.case_builders import (
     as_role,  # noqa: F401
-    fast_passwords,  # noqa: F401
     inspected,
     open_case,
     received_case,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root")]
 
 URL = "/workbench/compliance/"
 

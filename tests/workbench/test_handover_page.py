@@ -15,9 +15,8 @@ from kefu.tickets.services import assignment
 from tests import factories as f
 from tests.portal.builders import login_customer
 from tests.tickets.builders import SHANGHAI, agent, complaint
-from tests.workbench.case_builders import fast_passwords  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = [pytest.mark.django_db]
 
 URL = "/workbench/handover/"
 MONDAY = date(2026, 11, 23)

@@ -17,9 +17,9 @@ from tests import factories as f
 from tests.aftersales.builders import asked, media_root, photo, signed_order  # noqa: F401
 from tests.portal.builders import login_customer
 from tests.tickets.builders import agreed, complaint, diamond_customer
-from tests.workbench.case_builders import as_role, fast_passwords  # noqa: F401
+from tests.workbench.case_builders import as_role  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday")]
 
 
 def url(ticket, tail: str = "") -> str:

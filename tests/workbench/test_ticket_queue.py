@@ -14,9 +14,9 @@ from kefu.tickets.services import assignment, conversation, escalation, flow
 from tests import factories as f
 from tests.portal.builders import login_customer
 from tests.tickets.builders import agent, agreed, complaint, diamond_customer
-from tests.workbench.case_builders import as_role, fast_passwords  # noqa: F401
+from tests.workbench.case_builders import as_role  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday")]
 
 URL = "/workbench/tickets/"
 

@@ -20,7 +20,6 @@ from tests.portal.builders import login_customer
 from tests.workbench.case_builders import (
     PASSWORD,
     as_role,  # noqa: F401
-    fast_passwords,  # noqa: F401
     in_transit,
     inspected,
     open_case,
@@ -28,7 +27,7 @@ from tests.workbench.case_builders import (
     received_case,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root", "fast_passwords")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "media_root")]
 
 DESK = "/workbench/warehouse/"
 
